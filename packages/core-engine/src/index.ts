@@ -15,3 +15,4 @@ export * from './lib/calendar/market-calendar-view.js';
 export * from './lib/state/account-view.js';
 export * from './lib/rules/rule-api.js';
 export * from './lib/rules/duration.js';
+export * from './lib/risk/outcome.js';
