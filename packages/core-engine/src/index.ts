@@ -12,6 +12,7 @@ export * from './lib/ports/notifier.js';
 export * from './lib/ports/logger.js';
 export * from './lib/calendar/calendar-types.js';
 export * from './lib/calendar/market-calendar-view.js';
+export * from './lib/calendar/index.js';
 export * from './lib/state/account-view.js';
 export * from './lib/rules/rule-api.js';
 export * from './lib/rules/duration.js';

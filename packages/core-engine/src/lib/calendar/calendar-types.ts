@@ -12,17 +12,44 @@ export interface SessionWindow {
   readonly end: string;
 }
 
-/** A closed day or an early close, keyed by the calendar date it happens on. */
+/**
+ * How well a shipped holiday row is sourced (CME-CALENDAR.md): `confirmed` when two or more
+ * independent sources agree and one copies CME's or Topstep's own published table; `derived` when
+ * it follows from a stated rule plus a precedent year.
+ */
+export type HolidayStatus = 'confirmed' | 'derived';
+
+/**
+ * A closed day or an early close, keyed by the calendar date it happens on.
+ *
+ * Both kinds follow CME's trade-date convention (a session belongs to the date on which it ends):
+ * - `closed`: the trade date ending on `date` does not exist. Every session that ends on that date
+ *   is dropped whole, so the day before has no evening session; the session that opens on the date
+ *   itself for the next trade date (e.g. Thu 2026-01-01 17:00) still runs unless
+ *   `noEveningSession` is set.
+ * - `early-close`: trading stops at `close` on that date. With `reopen` it resumes at `reopen` the
+ *   same date (a noon halt); without it the market stays closed until the next session that starts
+ *   on a later date (no evening session).
+ */
 export interface Holiday {
   /** `YYYY-MM-DD`, a calendar date in the calendar's zone. */
   readonly date: string;
   readonly name: string;
-  /** `closed`: no trading that date; `early-close`: trading stops at `close` that date. */
+  /** `closed`: no trading for that date (see above); `early-close`: trading stops at `close` that date. */
   readonly kind: 'closed' | 'early-close';
   /** `HH:MM`, required for early closes: the flat deadline (Topstep's, 15 minutes before the exchange halt). */
   readonly close?: string;
   /** `HH:MM`, when trading resumes that same date after an early close (e.g. 17:00 after a noon halt). */
   readonly reopen?: string;
+  /**
+   * Only for `closed`: also drop the sessions that start on this date (the evening session of the
+   * next trade date), e.g. for an unscheduled closure that lasts into the night.
+   */
+  readonly noEveningSession?: boolean;
+  /** Free text: the exchange's own times, the sources, why the row looks the way it does. */
+  readonly note?: string;
+  /** How well the row is sourced; set on the shipped calendar, optional for admin entries. */
+  readonly status?: HolidayStatus;
 }
 
 /** The global `tradingDay` config (RULES.md section 1 "Market calendar"). */
