@@ -22,6 +22,11 @@ export interface Clock {
   cancel(handle: TimerHandle): void;
 }
 
+/** Invalid use of a clock: an invalid instant or duration, or time asked to move backwards. */
+export class ClockError extends Error {
+  readonly code = 'CLOCK_INVALID';
+}
+
 /** Node's own longest timer delay; longer waits are chained. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
@@ -97,7 +102,7 @@ export class FakeClock implements Clock {
 
   constructor(start: Instant | string = Date.UTC(2026, 0, 5, 14, 30)) {
     this.current = typeof start === 'string' ? Date.parse(start) : start;
-    if (!Number.isFinite(this.current)) throw new Error(`FakeClock: invalid start ${String(start)}`);
+    if (!Number.isFinite(this.current)) throw new ClockError(`FakeClock: invalid start ${String(start)}`);
   }
 
   now(): Instant {
@@ -136,15 +141,17 @@ export class FakeClock implements Clock {
 
   /** Moves time forward by `ms`, running due timers in order. */
   async advance(ms: number): Promise<void> {
-    if (ms < 0) throw new Error('FakeClock.advance: negative duration');
+    // A NaN duration would otherwise pass the sign check and leave the clock showing NaN for good.
+    if (!Number.isFinite(ms)) throw new ClockError(`FakeClock.advance: invalid duration ${ms}`);
+    if (ms < 0) throw new ClockError('FakeClock.advance: negative duration');
     await this.runUntil(this.current + ms);
   }
 
   /** Moves time to `at` (epoch ms or ISO string), running due timers in order. Never moves back. */
   async set(at: Instant | string): Promise<void> {
     const target = typeof at === 'string' ? Date.parse(at) : at;
-    if (!Number.isFinite(target)) throw new Error(`FakeClock.set: invalid instant ${String(at)}`);
-    if (target < this.current) throw new Error('FakeClock.set: time never moves backwards');
+    if (!Number.isFinite(target)) throw new ClockError(`FakeClock.set: invalid instant ${String(at)}`);
+    if (target < this.current) throw new ClockError('FakeClock.set: time never moves backwards');
     await this.runUntil(target);
   }
 

@@ -48,6 +48,12 @@ export interface Outcome {
   readonly event: EngineEvent;
   readonly decidedAt: Instant;
   readonly accounts: ReadonlyMap<AccountId, AccountOutcome>;
+  /**
+   * Every stamped decision of this event (enforce and shadow, including those a flatten covers or
+   * whose lockout lost to a later one), in canonical order, for the audit trail. Set by the risk
+   * engine; absent in outcomes built elsewhere.
+   */
+  readonly decisions?: readonly Decision[];
 }
 
 /** True when the outcome asks for nothing at all. */

@@ -1,5 +1,5 @@
 import type { MarketCalendarView } from '../calendar/market-calendar-view.js';
-import type { LockoutEndSpec, LockoutScope } from '../domain/lockout.js';
+import type { Lockout, LockoutEndSpec, LockoutScope } from '../domain/lockout.js';
 import type { AccountId, ContractId, Instant, OrderId } from '../domain/types.js';
 import type { EngineEvent, EngineEventKind } from '../events/events.js';
 import type { AlertSeverity } from '../ports/notifier.js';
@@ -97,6 +97,13 @@ export interface RuleContext {
 /** A configured rule instance's evaluator. It must be deterministic given the event and context. */
 export interface RuleEvaluator {
   evaluate(event: EngineEvent, ctx: RuleContext): readonly RuleDecision[];
+  /**
+   * Optional. For a lockout this instance set whose end is a condition that only a config change
+   * can clear (`symbol-unblocked`): whether the condition still holds under this instance's
+   * options. Asked after a config change is applied (with the new instance); a lockout whose
+   * instance is gone, or answers false, is lifted. Absent: the lockout holds while the instance exists.
+   */
+  conditionHolds?(lockout: Lockout): boolean;
 }
 
 /** Result of comparing two option sets of one rule, for the rule-change discipline. */
