@@ -18,3 +18,4 @@ export * from './lib/state/index.js';
 export * from './lib/rules/index.js';
 export * from './lib/risk/index.js';
 export * from './lib/enforcement/index.js';
+export * from './lib/engine/index.js';

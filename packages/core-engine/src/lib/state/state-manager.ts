@@ -731,6 +731,17 @@ export class StateManager {
    */
   private applyReset(event: ResetEvent): StateUpdate {
     const nextDay = this.calendar.tradingDayAt(event.at);
+    // On a first start (nothing persisted), the reset that began the current trading day anchors
+    // the catch-up of later restarts: it is recorded, but resets nothing.
+    if (
+      this.lastReset === null &&
+      nextDay.start === this.ctx.tradingDay.start &&
+      event.at === nextDay.start
+    ) {
+      this.lastReset = event.at;
+      this.persist('meta', META_LAST_RESET, { at: event.at, day: nextDay.id });
+      return EMPTY_UPDATE;
+    }
     // Already applied, or not a new trading day at all: nothing may be reset twice.
     if (nextDay.start <= this.ctx.tradingDay.start) return DUPLICATE_UPDATE;
     const previousDayStart = this.ctx.tradingDay.start;

@@ -1,0 +1,526 @@
+import type { MarketCalendarView } from '../calendar/market-calendar-view.js';
+import type { Clock, TimerHandle } from '../clock/clock.js';
+import { type Lockout, lockoutId } from '../domain/lockout.js';
+import type { AccountId, ContractId, Instant } from '../domain/types.js';
+import { EnforcementEngine, type EnforcementOptions } from '../enforcement/index.js';
+import type { BrokerEvent, EngineEvent, EventMeta, ResetEvent, TimerEvent } from '../events/events.js';
+import type { AuditLog } from '../ports/audit-log.js';
+import type { BrokerGateway, Unsubscribe } from '../ports/broker-gateway.js';
+import type { Logger } from '../ports/logger.js';
+import type { Notifier } from '../ports/notifier.js';
+import type { StateRecord, StateStore } from '../ports/state-store.js';
+import { lockoutsClearedBy } from '../risk/lockout-guard.js';
+import type { Outcome } from '../risk/outcome.js';
+import { RiskEngine } from '../risk/risk-engine.js';
+import type { ResolvedRuleSet } from '../rules/rule-set.js';
+import { StateManager } from '../state/state-manager.js';
+import type { RuleTimerRecord, StateUpdate } from '../state/state-update.js';
+
+/** Tuning of the enforcement engine that the facade passes through. */
+export type EnforcementTuning = Pick<
+  EnforcementOptions,
+  'maxAttempts' | 'attemptWindowMs' | 'confirmTimeoutMs' | 'backoffMs' | 'retryFailedAfterMs'
+>;
+
+export interface RiskdEngineOptions {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly broker: BrokerGateway;
+  readonly store: StateStore;
+  readonly audit: AuditLog;
+  readonly notifier: Notifier;
+  readonly calendar: MarketCalendarView;
+  readonly ruleSet: ResolvedRuleSet;
+  /** Whether fees count in realized P&L (RULES.md section 1; default true). */
+  readonly includeFees?: boolean;
+  readonly enforcement?: EnforcementTuning;
+  /** How often state changes are written to the StateStore, batched (default 250 ms). */
+  readonly persistIntervalMs?: number;
+}
+
+/** Counters of the hot path, for metrics and benchmarks. */
+export interface EngineCounters {
+  events: number;
+  decisions: number;
+  outcomes: number;
+}
+
+/** What `start()` did, for the restart report. */
+export interface StartReport {
+  /** The last reset applied before this start (null on a first start). */
+  readonly lastResetBefore: Instant | null;
+  readonly resetsCaughtUp: number;
+  readonly accounts: number;
+  readonly fillsReplayed: number;
+  readonly intentsRestored: number;
+}
+
+/**
+ * The engine as one unit: the pipeline of ARCHITECTURE.md "Data flow".
+ *
+ * broker event -> StateManager.apply -> RiskEngine.evaluate -> lockouts set in state ->
+ * EnforcementEngine.execute (durable lockouts and intents first, then broker actions; never
+ * blocks the next event) -> EnforcementEngine.observe (confirmations).
+ *
+ * The facade also owns time: trading-day resets (and the catch-up of resets missed while down),
+ * rule timers, lockout expiry and the lift of condition lockouts; and the batched persistence of
+ * state changes through the StateStore, off the hot path.
+ */
+export class RiskdEngine {
+  readonly state: StateManager;
+  readonly risk: RiskEngine;
+  readonly enforcement: EnforcementEngine;
+  readonly counters: EngineCounters = { events: 0, decisions: 0, outcomes: 0 };
+
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly broker: BrokerGateway;
+  private readonly store: StateStore;
+  private readonly audit: AuditLog;
+  private readonly notifier: Notifier;
+  private readonly calendar: MarketCalendarView;
+  private readonly persistIntervalMs: number;
+  private readonly ruleTimers = new Map<string, TimerHandle>();
+  private readonly lockoutTimers = new Map<string, { handle: TimerHandle; at: Instant }>();
+  private resetTimer: TimerHandle | undefined;
+  private persistTimer: TimerHandle | undefined;
+  private persistChain: Promise<void> = Promise.resolve();
+  private unsubscribe: Unsubscribe | undefined;
+  private readonly subscribedQuotes = new Set<ContractId>();
+  private readonly contractFetches = new Set<ContractId>();
+  private running = false;
+  private alertSeq = 0;
+
+  constructor(options: RiskdEngineOptions) {
+    this.clock = options.clock;
+    this.logger = options.logger.child({ component: 'riskd-engine' });
+    this.broker = options.broker;
+    this.store = options.store;
+    this.audit = options.audit;
+    this.notifier = options.notifier;
+    this.calendar = options.calendar;
+    this.persistIntervalMs = options.persistIntervalMs ?? 250;
+    const includeFees = options.includeFees ?? true;
+    this.state = new StateManager({
+      clock: this.clock,
+      calendar: this.calendar,
+      includeFees,
+      logger: options.logger,
+      onRuleTimerSet: (timer) => this.scheduleRuleTimer(timer),
+      onRuleTimerCancelled: (accountId, instanceId, key) =>
+        this.cancelRuleTimer(ruleTimerKey(accountId, instanceId, key)),
+    });
+    this.risk = new RiskEngine({
+      state: this.state,
+      calendar: this.calendar,
+      clock: this.clock,
+      includeFees,
+      logger: options.logger,
+    });
+    this.risk.configure(options.ruleSet);
+    this.enforcement = new EnforcementEngine({
+      broker: this.broker,
+      accounts: this.state.accounts,
+      store: this.store,
+      audit: this.audit,
+      notifier: this.notifier,
+      clock: this.clock,
+      logger: options.logger,
+      ...options.enforcement,
+    });
+  }
+
+  /**
+   * Restores persisted state, applies the resets missed while down (each once), loads the
+   * broker's snapshot (accounts, the week's fills, positions, orders), reconciles open enforcement
+   * intents, then follows the live stream. Resolves once the accounts are protected.
+   */
+  async start(): Promise<StartReport> {
+    const records = await this.store.load();
+    this.state.restore(records);
+    this.enforcement.restore(records);
+    const lastResetBefore = this.state.lastResetAt;
+
+    // Missed resets are applied right after restore and before any event is evaluated.
+    const now = this.clock.now();
+    const missed = lastResetBefore === null ? [] : this.calendar.resetsBetween(lastResetBefore, now);
+    for (const at of missed) this.handle(this.resetEvent(at));
+    if (lastResetBefore === null) this.handle(this.resetEvent(this.calendar.tradingDayAt(now).start));
+
+    for (const timer of this.state.allRuleTimers()) this.scheduleRuleTimer(timer);
+    for (const lockout of this.state.allLockouts()) this.scheduleLockoutEnd(lockout);
+
+    this.unsubscribe = this.broker.onEvent((event) => this.handle(event));
+    await this.broker.connect();
+    const accounts = await this.broker.listAccounts();
+    let fillsReplayed = 0;
+    const weekStart = this.calendar.weekStartAt(this.clock.now());
+    for (const account of accounts) {
+      this.handle(this.meta({ kind: 'account', accountId: account.id, account }, 'snapshot'));
+      const fills = [...(await this.broker.fillsSince(account.id, weekStart))].sort(
+        (a, b) => a.time - b.time,
+      );
+      const contracts = new Set<ContractId>();
+      const positions = await this.broker.openPositions(account.id);
+      const orders = await this.broker.openOrders(account.id);
+      for (const f of fills) contracts.add(f.contractId);
+      for (const p of positions) contracts.add(p.contractId);
+      for (const o of orders) contracts.add(o.contractId);
+      for (const contractId of contracts) {
+        if (!this.state.contract(contractId)) {
+          const contract = await this.broker.contract(contractId);
+          this.handle(this.meta({ kind: 'contract', contract }, 'snapshot'));
+        }
+      }
+      for (const fill of fills) {
+        this.handle(this.meta({ kind: 'fill', accountId: account.id, fill }, 'snapshot', fill.time));
+        fillsReplayed++;
+      }
+      const open = new Set(positions.map((p) => p.contractId));
+      for (const position of positions) {
+        this.handle(this.meta({ kind: 'position', accountId: account.id, position }, 'snapshot'));
+      }
+      // A position open in restored state but absent from the broker closed while we were down.
+      const view = this.state.account(account.id);
+      for (const held of view ? [...view.positions.values()] : []) {
+        if (open.has(held.contractId)) continue;
+        this.handle(
+          this.meta(
+            {
+              kind: 'position',
+              accountId: account.id,
+              position: {
+                id: 0,
+                accountId: account.id,
+                contractId: held.contractId,
+                side: held.side,
+                size: 0,
+                averagePrice: held.averagePrice,
+                openedAt: held.openedAt,
+              },
+            },
+            'snapshot',
+          ),
+        );
+      }
+      for (const order of orders) {
+        this.handle(this.meta({ kind: 'order', accountId: account.id, order }, 'snapshot'));
+      }
+    }
+    const intentsRestored = records.filter((r) => r.ns === 'intent' && r.value !== null).length;
+    await this.enforcement.reconcileOpenIntents();
+    this.running = true;
+    this.scheduleNextReset();
+    this.syncQuoteSubscriptions();
+    this.schedulePersist();
+    return {
+      lastResetBefore,
+      resetsCaughtUp: missed.length,
+      accounts: accounts.length,
+      fillsReplayed,
+      intentsRestored,
+    };
+  }
+
+  /** Replaces the rule set in force (config reload). Lockouts in force are not lifted by it. */
+  configure(ruleSet: ResolvedRuleSet): void {
+    this.risk.configure(ruleSet);
+  }
+
+  /**
+   * The hot path: applies one event to state, evaluates the rules, sets the lockouts and hands
+   * the outcome to enforcement. Synchronous; broker confirmations are awaited elsewhere.
+   */
+  handle(event: EngineEvent): Outcome {
+    this.counters.events++;
+    if (event.kind === 'fill' || event.kind === 'position' || event.kind === 'order')
+      this.ensureContract(event);
+    const update = this.state.apply(event);
+    const outcome = this.risk.evaluate(event, update);
+    let acted = false;
+    for (const accountOutcome of outcome.accounts.values()) {
+      acted = true;
+      for (const request of accountOutcome.lockouts) {
+        const d = request.decision;
+        const lockout: Lockout = {
+          id: lockoutId(request.accountId, request.scope),
+          accountId: request.accountId,
+          scope: request.scope,
+          ruleId: d.ruleId,
+          instanceId: d.instanceId,
+          code: d.code,
+          reason: d.reason,
+          startedAt: outcome.decidedAt,
+          end: request.end,
+        };
+        this.state.setLockout(lockout);
+        this.scheduleLockoutEnd(lockout);
+      }
+    }
+    if (acted) {
+      this.counters.outcomes++;
+      this.counters.decisions += outcome.decisions?.length ?? 0;
+      this.enforcement.execute(outcome);
+    }
+    this.enforcement.observe(event, update);
+    if (event.kind === 'account') this.liftClearedLockouts(event);
+    if (this.running && (update.positionChanges.length > 0 || event.kind === 'order'))
+      this.syncQuoteSubscriptions();
+    return outcome;
+  }
+
+  /**
+   * Fetches the record of a contract first seen in an event (tick size and value come from the
+   * broker, never from a table). Until it arrives, the state manager flags the P&L as stale.
+   */
+  private ensureContract(event: BrokerEvent): void {
+    const contractId =
+      event.kind === 'fill'
+        ? event.fill.contractId
+        : event.kind === 'position'
+          ? event.position.contractId
+          : event.kind === 'order'
+            ? event.order.contractId
+            : undefined;
+    if (contractId === undefined || this.state.contract(contractId) || this.contractFetches.has(contractId))
+      return;
+    this.contractFetches.add(contractId);
+    this.broker.contract(contractId).then(
+      (contract) => {
+        this.contractFetches.delete(contractId);
+        if (!this.state.contract(contractId))
+          this.handle(this.meta({ kind: 'contract', contract }, 'engine'));
+      },
+      (err: unknown) => {
+        this.contractFetches.delete(contractId);
+        this.logger.error({ err, contractId }, 'contract record could not be fetched; its P&L stays stale');
+        this.raise(
+          'critical',
+          'contract-unknown',
+          'Contract unknown',
+          `contract ${contractId} could not be fetched: P&L of its positions is stale`,
+        );
+      },
+    );
+  }
+
+  /** Stops following the broker, drains in-flight enforcement (bounded), persists and flushes. */
+  async stop(options: { drainMs?: number } = {}): Promise<void> {
+    this.running = false;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    if (this.resetTimer) this.clock.cancel(this.resetTimer);
+    if (this.persistTimer) this.clock.cancel(this.persistTimer);
+    for (const handle of this.ruleTimers.values()) this.clock.cancel(handle);
+    for (const { handle } of this.lockoutTimers.values()) this.clock.cancel(handle);
+    this.ruleTimers.clear();
+    this.lockoutTimers.clear();
+    const drainMs = options.drainMs ?? 5_000;
+    let drainTimer: TimerHandle | undefined;
+    await Promise.race([
+      this.enforcement.idle(),
+      new Promise<void>((resolve) => {
+        drainTimer = this.clock.scheduleIn(drainMs, resolve);
+      }),
+    ]);
+    if (drainTimer) this.clock.cancel(drainTimer);
+    await this.persistNow();
+    await this.audit.flush();
+    await this.broker.disconnect();
+  }
+
+  /** Writes pending state changes now (batched writes otherwise run every `persistIntervalMs`). */
+  persistNow(): Promise<void> {
+    const records = this.state.drainDirty();
+    if (records.length > 0) this.persistChain = this.persistChain.then(() => this.writeRecords(records));
+    return this.persistChain;
+  }
+
+  private async writeRecords(records: StateRecord[]): Promise<void> {
+    try {
+      await this.store.write(records, { durable: false });
+    } catch (err) {
+      this.logger.error({ err, records: records.length }, 'state write failed');
+      this.raise(
+        'critical',
+        'state-write-failed',
+        'State write failed',
+        `${records.length} state records were not written: ${String(err)}`,
+      );
+    }
+  }
+
+  private schedulePersist(): void {
+    this.persistTimer = this.clock.scheduleIn(this.persistIntervalMs, () => {
+      void this.persistNow();
+      if (this.running) this.schedulePersist();
+    });
+  }
+
+  private scheduleNextReset(): void {
+    const at = this.calendar.nextReset(this.clock.now());
+    this.resetTimer = this.clock.scheduleAt(at, () => {
+      this.handle(this.resetEvent(at));
+      this.audit.append({
+        at,
+        kind: 'reset',
+        reason: `trading day ${this.calendar.tradingDayAt(at).id} started`,
+      });
+      if (this.running) this.scheduleNextReset();
+    });
+  }
+
+  private resetEvent(at: Instant): ResetEvent {
+    const weekStart = this.calendar.weekStartAt(at) === at;
+    return {
+      kind: 'reset',
+      at,
+      weekStart,
+      brokerTime: null,
+      receivedAt: this.clock.now(),
+      receivedNs: this.clock.monotonicNs(),
+      origin: 'engine',
+    };
+  }
+
+  private scheduleRuleTimer(timer: RuleTimerRecord): void {
+    const key = ruleTimerKey(timer.accountId, timer.instanceId, timer.key);
+    this.cancelRuleTimer(key);
+    const handle = this.clock.scheduleAt(timer.at, () => {
+      this.ruleTimers.delete(key);
+      const event: TimerEvent = {
+        kind: 'timer',
+        accountId: timer.accountId,
+        instanceId: timer.instanceId,
+        key: timer.key,
+        dueAt: timer.at,
+        payload: timer.payload,
+        brokerTime: null,
+        receivedAt: this.clock.now(),
+        receivedNs: this.clock.monotonicNs(),
+        origin: 'engine',
+      };
+      this.handle(event);
+    });
+    this.ruleTimers.set(key, handle);
+  }
+
+  private cancelRuleTimer(key: string): void {
+    const handle = this.ruleTimers.get(key);
+    if (handle) this.clock.cancel(handle);
+    this.ruleTimers.delete(key);
+  }
+
+  private scheduleLockoutEnd(lockout: Lockout): void {
+    if (lockout.end.kind !== 'at') return;
+    const at = lockout.end.at;
+    const existing = this.lockoutTimers.get(lockout.id);
+    if (existing?.at === at) return;
+    if (existing) this.clock.cancel(existing.handle);
+    const handle = this.clock.scheduleAt(at, () => {
+      this.lockoutTimers.delete(lockout.id);
+      const current = this.state.allLockouts().find((l) => l.id === lockout.id);
+      if (current && current.end.kind === 'at' && current.end.at <= this.clock.now()) {
+        this.endLockout(current, `ended at ${new Date(current.end.at).toISOString()}`);
+      }
+    });
+    this.lockoutTimers.set(lockout.id, { handle, at });
+  }
+
+  private liftClearedLockouts(event: EngineEvent): void {
+    const view = this.state.account((event as { accountId: AccountId }).accountId);
+    if (!view || view.lockouts.size === 0) return;
+    for (const id of lockoutsClearedBy(event, view.lockouts.values())) {
+      const lockout = view.lockouts.get(id);
+      if (lockout) this.endLockout(lockout, 'its condition cleared');
+    }
+  }
+
+  private endLockout(lockout: Lockout, why: string): void {
+    this.state.removeLockout(lockout.id);
+    const timer = this.lockoutTimers.get(lockout.id);
+    if (timer) this.clock.cancel(timer.handle);
+    this.lockoutTimers.delete(lockout.id);
+    void this.store
+      .write([{ ns: 'lockout', key: lockout.id, value: null }], { durable: true })
+      .catch((err: unknown) => {
+        this.logger.error({ err, lockoutId: lockout.id }, 'lockout removal was not written');
+      });
+    const scope = lockout.scope.kind === 'account' ? 'account' : `symbol ${lockout.scope.symbol}`;
+    const reason = `lockout of ${scope} (${lockout.code}) ${why}`;
+    this.audit.append({
+      at: this.clock.now(),
+      kind: 'lockout-ended',
+      accountId: lockout.accountId,
+      ruleId: lockout.ruleId,
+      instanceId: lockout.instanceId,
+      code: lockout.code,
+      reason,
+      data: { lockout },
+    });
+    this.raise(
+      'info',
+      'lockout-ended',
+      'Lockout ended',
+      reason,
+      lockout.accountId,
+      lockout.ruleId,
+      lockout.code,
+    );
+  }
+
+  /** Keeps quote subscriptions on every contract with an open position or a working order. */
+  private syncQuoteSubscriptions(): void {
+    const wanted = new Set<ContractId>();
+    for (const view of this.state.accounts.all()) {
+      for (const contractId of view.positions.keys()) wanted.add(contractId);
+      for (const order of view.workingOrders.values()) wanted.add(order.contractId);
+    }
+    const add = [...wanted].filter((c) => !this.subscribedQuotes.has(c));
+    const remove = [...this.subscribedQuotes].filter((c) => !wanted.has(c));
+    if (add.length > 0) this.broker.subscribeQuotes(add);
+    if (remove.length > 0) this.broker.unsubscribeQuotes(remove);
+    for (const c of add) this.subscribedQuotes.add(c);
+    for (const c of remove) this.subscribedQuotes.delete(c);
+  }
+
+  private raise(
+    severity: 'info' | 'warning' | 'critical',
+    kind: string,
+    title: string,
+    message: string,
+    accountId?: AccountId,
+    ruleId?: string,
+    code?: string,
+  ): void {
+    this.notifier.notify({
+      id: `engine:${kind}:${this.clock.now()}:${this.alertSeq++}`,
+      at: this.clock.now(),
+      severity,
+      kind,
+      title,
+      message,
+      ...(accountId === undefined ? {} : { accountId }),
+      ...(ruleId === undefined ? {} : { ruleId }),
+      ...(code === undefined ? {} : { code }),
+    });
+  }
+
+  private meta<E extends Omit<BrokerEvent, keyof EventMeta>>(
+    event: E,
+    origin: EventMeta['origin'],
+    brokerTime: Instant | null = null,
+  ): E & EventMeta {
+    return {
+      ...event,
+      brokerTime,
+      receivedAt: this.clock.now(),
+      receivedNs: this.clock.monotonicNs(),
+      origin,
+    };
+  }
+}
+
+function ruleTimerKey(accountId: AccountId, instanceId: string, key: string): string {
+  return `${accountId}\u0000${instanceId}\u0000${key}`;
+}
