@@ -14,7 +14,7 @@ import type { Outcome } from '../risk/outcome.js';
 import { RiskEngine } from '../risk/risk-engine.js';
 import type { ResolvedRuleSet } from '../rules/rule-set.js';
 import { StateManager } from '../state/state-manager.js';
-import type { RuleTimerRecord, StateUpdate } from '../state/state-update.js';
+import type { RuleTimerRecord } from '../state/state-update.js';
 
 /** Tuning of the enforcement engine that the facade passes through. */
 export type EnforcementTuning = Pick<
