@@ -123,6 +123,8 @@ export class RiskEngine {
   private readonly clock: Clock;
   private readonly includeFees: boolean;
   private readonly ruleErrorIntervalMs: number;
+  /** Rule evaluations run so far (for metrics and benchmarks). */
+  evaluations = 0;
   /** Reused for every event: rule decisions land here before the merge copies them. */
   private readonly scratch: Decision[] = [];
   private now: Instant = 0;
@@ -240,6 +242,7 @@ export class RiskEngine {
     out: Decision[],
   ): void {
     const ctx = this.contextOf(instance);
+    this.evaluations++;
     ctx.now = now;
     ctx.account = view;
     let result: readonly RuleDecision[];
