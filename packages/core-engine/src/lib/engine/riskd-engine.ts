@@ -222,6 +222,19 @@ export class RiskdEngine {
     };
   }
 
+  /**
+   * Lifts a lockout in force before its end: an audited admin clear (with a reason), or a config
+   * condition that cleared (`config-valid`, `symbol-unblocked`). Writes the removal durably, appends a
+   * `lockout-ended` audit row and raises an info alert. Returns the lifted lockout, or undefined when
+   * no lockout with that id is in force.
+   */
+  liftLockout(lockoutId: string, why: string): Lockout | undefined {
+    const lockout = this.state.allLockouts().find((l) => l.id === lockoutId);
+    if (!lockout) return undefined;
+    this.endLockout(lockout, why);
+    return lockout;
+  }
+
   /** Replaces the rule set in force (config reload). Lockouts in force are not lifted by it. */
   configure(ruleSet: ResolvedRuleSet): void {
     this.risk.configure(ruleSet);
