@@ -12,6 +12,16 @@ import type {
 } from '../domain/types.js';
 import type { TradingDay } from '../calendar/calendar-types.js';
 
+/**
+ * False while a contract's record is not known yet (the engine is fetching it from the broker): a
+ * position's `contract` is then a stand-in whose `name` and `symbol` are the contract id and whose
+ * tick size is 0 (its P&L cannot be computed and is flagged stale). Rules keyed by symbol should
+ * wait for the record; a `contract` event follows when it arrives.
+ */
+export function isContractKnown(contract: Contract): boolean {
+  return contract.tickSize > 0;
+}
+
 /** An open position with its P&L, as rules see it. */
 export interface PositionView {
   readonly accountId: AccountId;
