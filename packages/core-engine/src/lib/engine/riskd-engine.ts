@@ -14,7 +14,7 @@ import type { Outcome } from '../risk/outcome.js';
 import { RiskEngine } from '../risk/risk-engine.js';
 import type { ResolvedRuleSet } from '../rules/rule-set.js';
 import { StateManager } from '../state/state-manager.js';
-import type { RuleTimerRecord } from '../state/state-update.js';
+import type { RuleTimerRecord, StateUpdate } from '../state/state-update.js';
 
 /** Tuning of the enforcement engine that the facade passes through. */
 export type EnforcementTuning = Pick<
@@ -150,13 +150,19 @@ export class RiskdEngine {
     for (const timer of this.state.allRuleTimers()) this.scheduleRuleTimer(timer);
     for (const lockout of this.state.allLockouts()) this.scheduleLockoutEnd(lockout);
 
-    this.unsubscribe = this.broker.onEvent((event) => this.handle(event));
+    // Live events that arrive while the snapshot loads wait for it, in order.
+    const buffered: EngineEvent[] = [];
+    let buffering = true;
+    this.unsubscribe = this.broker.onEvent((event) => {
+      if (buffering) buffered.push(event);
+      else this.handle(event);
+    });
     await this.broker.connect();
     const accounts = await this.broker.listAccounts();
     let fillsReplayed = 0;
     const weekStart = this.calendar.weekStartAt(this.clock.now());
     for (const account of accounts) {
-      this.handle(this.meta({ kind: 'account', accountId: account.id, account }, 'snapshot'));
+      this.applySnapshot(this.meta({ kind: 'account', accountId: account.id, account }, 'snapshot'));
       const fills = [...(await this.broker.fillsSince(account.id, weekStart))].sort(
         (a, b) => a.time - b.time,
       );
@@ -169,22 +175,22 @@ export class RiskdEngine {
       for (const contractId of contracts) {
         if (!this.state.contract(contractId)) {
           const contract = await this.broker.contract(contractId);
-          this.handle(this.meta({ kind: 'contract', contract }, 'snapshot'));
+          this.applySnapshot(this.meta({ kind: 'contract', contract }, 'snapshot'));
         }
       }
       for (const fill of fills) {
-        this.handle(this.meta({ kind: 'fill', accountId: account.id, fill }, 'snapshot', fill.time));
+        this.applySnapshot(this.meta({ kind: 'fill', accountId: account.id, fill }, 'snapshot', fill.time));
         fillsReplayed++;
       }
       const open = new Set(positions.map((p) => p.contractId));
       for (const position of positions) {
-        this.handle(this.meta({ kind: 'position', accountId: account.id, position }, 'snapshot'));
+        this.applySnapshot(this.meta({ kind: 'position', accountId: account.id, position }, 'snapshot'));
       }
       // A position open in restored state but absent from the broker closed while we were down.
       const view = this.state.account(account.id);
       for (const held of view ? [...view.positions.values()] : []) {
         if (open.has(held.contractId)) continue;
-        this.handle(
+        this.applySnapshot(
           this.meta(
             {
               kind: 'position',
@@ -204,11 +210,16 @@ export class RiskdEngine {
         );
       }
       for (const order of orders) {
-        this.handle(this.meta({ kind: 'order', accountId: account.id, order }, 'snapshot'));
+        this.applySnapshot(this.meta({ kind: 'order', accountId: account.id, order }, 'snapshot'));
       }
     }
+    // The rules see the broker's state once it is whole: replayed history is applied, not
+    // re-decided (a decision on half-replayed state would act on positions that no longer exist).
+    for (const account of accounts) this.evaluateSnapshot(account.id);
     const intentsRestored = records.filter((r) => r.ns === 'intent' && r.value !== null).length;
     await this.enforcement.reconcileOpenIntents();
+    buffering = false;
+    for (const event of buffered) this.handle(event);
     this.running = true;
     this.scheduleNextReset();
     this.syncQuoteSubscriptions();
@@ -249,6 +260,16 @@ export class RiskdEngine {
     if (event.kind === 'fill' || event.kind === 'position' || event.kind === 'order')
       this.ensureContract(event);
     const update = this.state.apply(event);
+    const outcome = this.decide(event, update);
+    this.enforcement.observe(event, update);
+    if (event.kind === 'account') this.liftClearedLockouts(event);
+    if (this.running && (update.positionChanges.length > 0 || event.kind === 'order'))
+      this.syncQuoteSubscriptions();
+    return outcome;
+  }
+
+  /** Evaluates the rules on an event already applied to state, sets lockouts, hands the outcome to enforcement. */
+  private decide(event: EngineEvent, update: StateUpdate): Outcome {
     const outcome = this.risk.evaluate(event, update);
     let acted = false;
     for (const accountOutcome of outcome.accounts.values()) {
@@ -275,11 +296,42 @@ export class RiskdEngine {
       this.counters.decisions += outcome.decisions?.length ?? 0;
       this.enforcement.execute(outcome);
     }
-    this.enforcement.observe(event, update);
-    if (event.kind === 'account') this.liftClearedLockouts(event);
-    if (this.running && (update.positionChanges.length > 0 || event.kind === 'order'))
-      this.syncQuoteSubscriptions();
     return outcome;
+  }
+
+  /** Applies a start-up snapshot event to state without evaluating rules on it. */
+  private applySnapshot(event: EngineEvent): void {
+    this.counters.events++;
+    const update = this.state.apply(event);
+    this.enforcement.observe(event, update);
+  }
+
+  /**
+   * After the snapshot is applied: the account's rules evaluate its broker record, every open
+   * position and every working order once, on the whole state.
+   */
+  private evaluateSnapshot(accountId: AccountId): void {
+    const view = this.state.account(accountId);
+    if (!view) return;
+    const update: StateUpdate = { accountIds: [accountId], positionChanges: [], duplicate: false };
+    if (view.account) {
+      this.decide(this.meta({ kind: 'account', accountId, account: view.account }, 'snapshot'), update);
+    }
+    for (const p of [...view.positions.values()]) {
+      const position = {
+        id: 0,
+        accountId,
+        contractId: p.contractId,
+        side: p.side,
+        size: p.size,
+        averagePrice: p.averagePrice,
+        openedAt: p.openedAt,
+      };
+      this.decide(this.meta({ kind: 'position', accountId, position }, 'snapshot'), update);
+    }
+    for (const order of [...view.workingOrders.values()]) {
+      this.decide(this.meta({ kind: 'order', accountId, order }, 'snapshot'), update);
+    }
   }
 
   /**

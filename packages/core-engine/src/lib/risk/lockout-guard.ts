@@ -84,7 +84,14 @@ export function lockoutGuard(input: LockoutGuardInput): RuleDecision[] {
 
   const fill = input.update.entryFill;
   if (fill && fill.accountId === account.accountId && inForce.length > 0) {
-    const decision = guardEntryFill(input, inForce, fill.contractId, fill.orderId, fill.size);
+    // A fill the broker stamped before a lockout started (history replayed at start, or a late
+    // report) happened while trading was allowed: only lockouts that started before it count.
+    const fillTime = input.event.kind === 'fill' ? input.event.fill.time : now;
+    const applicable = inForce.filter((l) => l.startedAt <= fillTime);
+    const decision =
+      applicable.length > 0
+        ? guardEntryFill(input, applicable, fill.contractId, fill.orderId, fill.size)
+        : undefined;
     if (decision) decisions.push(decision);
   }
 
