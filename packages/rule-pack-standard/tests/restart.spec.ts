@@ -59,10 +59,9 @@ describe('one order per breach (guarantee 4)', () => {
     expect(h.broker.requests.map((r) => [r.kind, r.size])).toEqual([['partial-close', 3]]);
   });
 
-  // Skipped until core-engine fixes it: after a restart the engine replays the day's fills through
-  // the lockout guard, which takes fills from before the lockout for fills during it and closes the
-  // position (here NQ long 2, held since before the cooldown and allowed to stay).
-  it.skip('when the daemon restarts during a lockout then positions held from before the lockout stay open', async () => {
+  // After a restart the day's fills are replayed; fills from before the lockout must not count as
+  // fills during it (here NQ long 2, held since before the cooldown and allowed to stay).
+  it('when the daemon restarts during a lockout then positions held from before the lockout stay open', async () => {
     const h = await Harness.start({
       start: TUESDAY,
       rules: [{ rule: 'cooldown-after-loss', options: { tiers: [{ loss: 100, cooldown: '10m' }] } }],

@@ -15,8 +15,7 @@ import { ES, Harness, MES, MNQ, NQ } from './harness.js';
  * Guarantees 1 to 3 of RULES.md section 4 (and the one-order-per-breach part of 4) hold together,
  * with every standard rule enabled in enforce mode, on random sequences of trader, market, broker
  * and clock events (duplicated broker events included) through the real engine and the fake
- * broker. Restarts are covered by example tests (restart.spec.ts): the engine's replay of the
- * broker's history at start is not yet safe to mix in here (see the skipped test there).
+ * broker. Restarts are covered by example tests (restart.spec.ts).
  */
 
 const calendar = new MarketCalendar();
