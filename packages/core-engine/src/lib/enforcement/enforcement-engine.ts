@@ -150,6 +150,8 @@ interface Task {
   sentAt: Instant | null;
   confirmedAt: Instant | null;
   finishedAt: Instant | null;
+  /** Reduce: the position's size when the task was done (a larger size later is a new breach). */
+  doneSize: number | null;
   /** Store key of the reduce intent. */
   readonly intentKey: string | null;
   /** After a restart: the size the broker reported, used for the first attempt. */
@@ -606,6 +608,12 @@ export class EnforcementEngine {
     const since = this.clock.now() - (task.finishedAt ?? 0);
     if (task.state === 'failed') return since < this.retryFailedAfterMs;
     if (task.state === 'aborted') return true;
+    // A reduce done moments ago covers a repeat of its decision while the view catches up, but not
+    // a position that grew again since it was done (a new fill: a new breach in the same epoch).
+    if (task.kind === 'reduce' && task.doneSize !== null) {
+      const position = this.accounts.get(task.accountId)?.positions.get(task.contractId);
+      if (position && position.epoch === task.epoch && position.size > task.doneSize) return false;
+    }
     const covers =
       task.kind === 'cancel' ||
       task.kind === 'close' ||
@@ -650,6 +658,7 @@ export class EnforcementEngine {
       sentAt: null,
       confirmedAt: null,
       finishedAt: null,
+      doneSize: null,
       intentKey: spec.intentKey,
       sizeHint: null,
     };
@@ -1000,6 +1009,10 @@ export class EnforcementEngine {
 
   private complete(task: Task, via: string, at?: Instant): void {
     task.confirmedAt = at ?? this.clock.now();
+    if (task.kind === 'reduce') {
+      const position = this.accounts.get(task.accountId)?.positions.get(task.contractId);
+      task.doneSize = position && position.epoch === task.epoch ? position.size : 0;
+    }
     this.finish(task, 'done');
     // A lower target still being written keeps the intent: it is the next goal.
     if (task.pendingTarget === null) this.deleteIntent(task);

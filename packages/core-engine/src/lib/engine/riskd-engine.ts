@@ -369,11 +369,13 @@ export class RiskdEngine {
     );
   }
 
-  /** Stops following the broker, drains in-flight enforcement (bounded), persists and flushes. */
+  /**
+   * Drains in-flight enforcement (bounded), then stops following the broker, persists and flushes.
+   * The broker's events are still handled while draining: they are what confirms an action in
+   * flight (without them it would time out, reconcile blind and be sent again).
+   */
   async stop(options: { drainMs?: number } = {}): Promise<void> {
     this.running = false;
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
     if (this.resetTimer) this.clock.cancel(this.resetTimer);
     if (this.persistTimer) this.clock.cancel(this.persistTimer);
     for (const handle of this.ruleTimers.values()) this.clock.cancel(handle);
@@ -389,6 +391,8 @@ export class RiskdEngine {
       }),
     ]);
     if (drainTimer) this.clock.cancel(drainTimer);
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     await this.persistNow();
     await this.audit.flush();
     await this.broker.disconnect();

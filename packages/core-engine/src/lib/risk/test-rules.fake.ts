@@ -142,7 +142,8 @@ export const TEST_DAILY_LOSS_WARNING = 'TEST_DAILY_LOSS_WARNING';
 
 /**
  * Combined P&L (realized + unrealized) <= -`limit`, compared in cents: flatten and lock the account
- * until the next reset. Watches quotes, so a price move alone breaches it.
+ * until the next reset. Watches quotes, so a price move alone breaches it, and contract records,
+ * since a position's P&L is only known once its contract's tick values arrive.
  */
 export const testDailyLossRule: RuleDefinition<TestDailyLossOptions> = defineRule<TestDailyLossOptions>({
   id: 'test-daily-loss',
@@ -156,7 +157,7 @@ export const testDailyLossRule: RuleDefinition<TestDailyLossOptions> = defineRul
       limit: { type: 'number', exclusiveMinimum: 0, description: 'Daily loss limit in dollars, positive.' },
     },
   },
-  events: ['fill', 'position', 'quote', 'account', 'reset'],
+  events: ['fill', 'position', 'quote', 'contract', 'account', 'reset'],
   create(options) {
     const limit = dollarsToMicros(options.limit);
     return {

@@ -93,6 +93,8 @@ export class AccountState implements AccountView {
   readonly workingOrders = new Map<OrderId, Order>();
   /** The last snapshot of every order seen in the trading day (replays are recognised against it). */
   readonly orders = new Map<OrderId, Order>();
+  /** Contracts filled per order by the fills seen (a fill may arrive before its order's update). */
+  readonly filledByOrder = new Map<OrderId, number>();
   readonly pnl: PnlView;
   roundTrips: RoundTrip[] = [];
   entries: MutableEntryRecord[] = [];

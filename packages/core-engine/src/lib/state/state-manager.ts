@@ -3,6 +3,7 @@ import type { MarketCalendarView } from '../calendar/market-calendar-view.js';
 import type { Clock } from '../clock/clock.js';
 import type { Lockout } from '../domain/lockout.js';
 import {
+  OrderStatus,
   WORKING_ORDER_STATUSES,
   type Account,
   type AccountId,
@@ -413,6 +414,7 @@ export class StateManager {
     account.fills.set(fill.id, record);
     // A fill first seen already voided never happened: remembered (so it is not counted later), no more.
     if (fill.voided) return EMPTY_UPDATE;
+    this.noteOrderFill(account, fill);
     const day = this.ctx.tradingDay;
     const own = account.ownOrders.has(fill.orderId);
 
@@ -669,6 +671,27 @@ export class StateManager {
     }
   }
 
+  /**
+   * ProjectX sends an order's fills before the order's own update, so the view's working order
+   * counts the fills seen: a filled order stops counting as working at its last fill, instead of
+   * looking like an unfilled entry (its size counted twice, in the position and in the order) until
+   * the update arrives.
+   */
+  private noteOrderFill(account: AccountState, fill: Fill): void {
+    const filled = (account.filledByOrder.get(fill.orderId) ?? 0) + fill.size;
+    account.filledByOrder.set(fill.orderId, filled);
+    const order = account.workingOrders.get(fill.orderId);
+    if (!order || filled <= order.fillVolume) return;
+    const fillVolume = Math.min(order.size, filled);
+    const updated: Order =
+      fillVolume >= order.size
+        ? { ...order, fillVolume, status: OrderStatus.Filled }
+        : { ...order, fillVolume };
+    account.orders.set(order.id, updated);
+    if (updated.status === OrderStatus.Filled) account.workingOrders.delete(order.id);
+    else account.workingOrders.set(order.id, updated);
+  }
+
   private applyOrder(event: OrderEvent): StateUpdate {
     const order = event.order;
     const account = this.ensure(event.accountId);
@@ -770,6 +793,8 @@ export class StateManager {
       for (const [id, order] of account.orders) {
         if (!WORKING_ORDER_STATUSES.has(order.status)) account.orders.delete(id);
       }
+      for (const id of account.filledByOrder.keys())
+        if (!account.orders.has(id)) account.filledByOrder.delete(id);
       for (const book of account.positions.values()) {
         book.makeCarried(book.mark);
         this.writeResetMark(account, book);
