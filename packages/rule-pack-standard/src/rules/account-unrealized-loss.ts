@@ -27,7 +27,7 @@ export const accountUnrealizedLossRule = defineRule<AccountUnrealizedLossOptions
       750,
     ),
   }),
-  events: ['fill', 'position', 'quote'],
+  events: ['fill', 'position', 'quote', 'contract'],
   create(options) {
     const limit = dollarsToMicros(options.limit);
     return {

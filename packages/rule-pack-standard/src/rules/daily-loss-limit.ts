@@ -54,7 +54,7 @@ export const dailyLossLimitRule = defineRule<DailyLossLimitOptions>({
       'none',
     ),
   }),
-  events: ['fill', 'position', 'quote', 'account'],
+  events: ['fill', 'position', 'quote', 'contract', 'account'],
   create(options) {
     const limit: Micros = dollarsToMicros(options.limit);
     return {

@@ -32,7 +32,7 @@ export const dailyProfitTargetRule = defineRule<DailyProfitTargetOptions>({
       'realized',
     ),
   }),
-  events: ['fill', 'position', 'quote', 'account'],
+  events: ['fill', 'position', 'quote', 'contract', 'account'],
   create(options) {
     const target = dollarsToMicros(options.target);
     return {

@@ -82,7 +82,7 @@ export const maxLossLimitRule = defineRule<MaxLossLimitOptions>({
       description: 'Dollars above the floor at which Riskd already flattens (0: at the floor).',
     },
   }),
-  events: ['fill', 'position', 'quote', 'account', 'reset'],
+  events: ['fill', 'position', 'quote', 'contract', 'account', 'reset'],
   create(options) {
     const drawdown = dollarsToMicros(options.drawdown);
     const base = dollarsToMicros(options.highWaterMark);

@@ -220,7 +220,12 @@ describe('RiskdEngine', () => {
     expect(third.engine.state.tradingDay.id).toBe('2026-01-09');
     await third.clock.advance(1);
     expect(third.engine.state.account(1)?.isLocked()).toBe(false);
-    expect(toMicros(0)).toBe(0);
+    const caughtUp = third.audit.entries.filter((e) => e.kind === 'reset').map((e) => e.reason);
+    expect(caughtUp).toEqual([
+      'trading day 2026-01-07 started (reset of 2026-01-06T23:00:00.000Z applied on start)',
+      'trading day 2026-01-08 started (reset of 2026-01-07T23:00:00.000Z applied on start)',
+      'trading day 2026-01-09 started (reset of 2026-01-08T23:00:00.000Z applied on start)',
+    ]);
   });
 });
 

@@ -144,7 +144,14 @@ export class RiskdEngine {
     // Missed resets are applied right after restore and before any event is evaluated.
     const now = this.clock.now();
     const missed = lastResetBefore === null ? [] : this.calendar.resetsBetween(lastResetBefore, now);
-    for (const at of missed) this.handle(this.resetEvent(at));
+    for (const at of missed) {
+      this.handle(this.resetEvent(at));
+      this.audit.append({
+        at: this.clock.now(),
+        kind: 'reset',
+        reason: `trading day ${this.calendar.tradingDayAt(at).id} started (reset of ${new Date(at).toISOString()} applied on start)`,
+      });
+    }
     if (lastResetBefore === null) this.handle(this.resetEvent(this.calendar.tradingDayAt(now).start));
 
     for (const timer of this.state.allRuleTimers()) this.scheduleRuleTimer(timer);
