@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MarketCalendar } from '../calendar/market-calendar.js';
 import { FakeClock } from '../clock/clock.js';
-import { toMicros } from '../money/money.js';
 import { MemoryLogger } from '../ports/logger.js';
 import type { EngineEvent, ResetEvent } from '../events/events.js';
 import { defineRule, RULE_API_VERSION, type RuleEntryConfig, type RulePack } from '../rules/rule-api.js';
