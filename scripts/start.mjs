@@ -1,15 +1,17 @@
 #!/usr/bin/env node
-// `npm start`: until the riskd daemon and its demo land (service-host), this runs the core-engine
-// benchmark, a short run of the engine's hot path, and exits. `npm start -- --once` does the same.
+// `npm start`: the demo. The real riskd daemon runs against the bundled ProjectX simulator with a
+// sample config (data under ./.riskd-demo/), and a scripted trader breaches rules one after
+// another while each enforcement is printed as it happens. Ctrl-C stops it;
+// `npm start -- --once` runs the script once and exits.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-console.log(
-  'Riskd: the daemon demo (the real daemon against the bundled ProjectX simulator) replaces this\n' +
-    'once service-host lands. For now, `npm start` runs the core-engine benchmark.\n',
-);
-const result = spawnSync('npx', ['nx', 'run', 'core-engine:bench', '--outputStyle=stream'], {
+const riskd = path.join(root, 'packages', 'service-host', 'bin', 'riskd.mjs');
+// Ctrl-C reaches the daemon too (same process group); this process waits for it to stop cleanly.
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => undefined);
+const result = spawnSync(process.execPath, [riskd, 'demo', ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',
 });
