@@ -25,9 +25,9 @@ import {
   InMemoryStateStore,
   MemoryAuditLog,
   MemoryNotifier,
+  reportBench,
   TEST_RULE_PACK,
 } from '../src/testing.js';
-import { reportBench } from './bench-report.js';
 
 const ACCOUNTS = 20;
 const QUOTES_PER_FILL = 50;

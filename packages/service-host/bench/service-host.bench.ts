@@ -27,7 +27,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { startSimulator, type RunningSimulator } from '@riskd/projectx-sim';
 import { RISKD_NODE_FLAGS } from '../src/service/service-spec.js';
-import { reportBench } from './bench-report.js';
+import { reportBench } from '@riskd/core-engine/testing';
 
 const ACCOUNTS = 20;
 const QUOTES = Number(process.env['BENCH_QUOTES'] ?? 100_000);

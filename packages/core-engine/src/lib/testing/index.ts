@@ -19,3 +19,4 @@ export { FAKE_CONTRACTS, DEFAULT_FAKE_FEES } from './fake-contracts.js';
 export { MemoryAuditLog } from './memory-audit-log.js';
 export { MemoryNotifier } from './memory-notifier.js';
 export { TestingError, FakeBrokerError, type TestingErrorCode } from './testing-errors.js';
+export { reportBench } from './bench-report.js';
