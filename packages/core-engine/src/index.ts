@@ -2,6 +2,7 @@ export * from './tokens.js';
 export * from './lib/domain/types.js';
 export * from './lib/domain/symbol.js';
 export * from './lib/domain/lockout.js';
+export * from './lib/domain/equality.js';
 export * from './lib/money/money.js';
 export * from './lib/clock/clock.js';
 export * from './lib/events/events.js';

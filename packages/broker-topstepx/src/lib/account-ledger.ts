@@ -1,4 +1,6 @@
 import {
+  sameAccount,
+  sameOrder,
   WORKING_ORDER_STATUSES,
   type Account,
   type AccountId,
@@ -42,32 +44,8 @@ export interface SnapshotDiff {
   readonly positions: readonly BrokerPosition[];
 }
 
-function sameAccount(a: Account, b: Account): boolean {
-  return (
-    a.name === b.name &&
-    a.balance === b.balance &&
-    a.canTrade === b.canTrade &&
-    a.isVisible === b.isVisible &&
-    a.simulated === b.simulated
-  );
-}
-
 function samePosition(a: BrokerPosition, b: BrokerPosition): boolean {
   return a.id === b.id && a.side === b.side && a.size === b.size && a.averagePrice === b.averagePrice;
-}
-
-function sameOrder(a: Order, b: Order): boolean {
-  return (
-    a.status === b.status &&
-    a.size === b.size &&
-    a.fillVolume === b.fillVolume &&
-    a.limitPrice === b.limitPrice &&
-    a.stopPrice === b.stopPrice &&
-    a.filledPrice === b.filledPrice &&
-    a.type === b.type &&
-    a.side === b.side &&
-    a.updatedAt === b.updatedAt
-  );
 }
 
 /** Same order in every field the engine acts on (timestamps aside): REST and hub disagree on those. */

@@ -1,3 +1,4 @@
+import { sameAccount, sameOrder } from '../domain/equality.js';
 import type { TradingDay } from '../calendar/calendar-types.js';
 import type { MarketCalendarView } from '../calendar/market-calendar-view.js';
 import type { Clock } from '../clock/clock.js';
@@ -5,7 +6,6 @@ import type { Lockout } from '../domain/lockout.js';
 import {
   OrderStatus,
   WORKING_ORDER_STATUSES,
-  type Account,
   type AccountId,
   type Contract,
   type ContractId,
@@ -105,31 +105,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isNum(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
-}
-
-function sameOrder(a: Order, b: Order): boolean {
-  return (
-    a.status === b.status &&
-    a.size === b.size &&
-    a.fillVolume === b.fillVolume &&
-    a.limitPrice === b.limitPrice &&
-    a.stopPrice === b.stopPrice &&
-    a.filledPrice === b.filledPrice &&
-    a.type === b.type &&
-    a.side === b.side &&
-    a.updatedAt === b.updatedAt &&
-    a.customTag === b.customTag
-  );
-}
-
-function sameAccount(a: Account, b: Account): boolean {
-  return (
-    a.balance === b.balance &&
-    a.canTrade === b.canTrade &&
-    a.name === b.name &&
-    a.isVisible === b.isVisible &&
-    a.simulated === b.simulated
-  );
 }
 
 function sameContract(a: Contract, b: Contract): boolean {
