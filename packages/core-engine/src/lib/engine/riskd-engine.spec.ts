@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MarketCalendar } from '../calendar/market-calendar.js';
 import { FakeClock } from '../clock/clock.js';
+import { OrderType } from '../domain/types.js';
 import { MemoryLogger } from '../ports/logger.js';
 import type { EngineEvent, ResetEvent } from '../events/events.js';
 import { defineRule, RULE_API_VERSION, type RuleEntryConfig, type RulePack } from '../rules/rule-api.js';
@@ -596,5 +597,34 @@ describe('RiskdEngine: stop', () => {
     expect(desk.store.get('intent', `1:${MNQ}:1`)).toMatchObject({ target: 3, fromSize: 5 });
     expect(desk.store.get('epoch', `1:${MNQ}`)).toMatchObject({ epoch: 1 });
     expect(desk.audit.flushes).toBe(1);
+  });
+});
+
+describe('RiskdEngine: quote subscriptions', () => {
+  it('when positions open and close and orders work and end then exactly their contracts are quoted', async () => {
+    const desk = new Desk();
+    await desk.start();
+    desk.broker.setQuote(MNQ, { bid: 21000, ask: 21000.25, last: 21000 });
+    desk.broker.setQuote(ES, { bid: 6000, ask: 6000.25, last: 6000 });
+    expect([...desk.broker.quoteSubscriptions()]).toEqual([]);
+
+    desk.broker.trade(1, MNQ, 'buy', 1);
+    await desk.clock.advance(10);
+    expect([...desk.broker.quoteSubscriptions()]).toEqual([MNQ]);
+
+    const order = desk.broker.placeOrder(2, ES, {
+      type: OrderType.Limit,
+      side: 'buy',
+      size: 1,
+      limitPrice: 5990,
+    });
+    await desk.clock.advance(10);
+    expect([...desk.broker.quoteSubscriptions()].sort()).toEqual([ES, MNQ].sort());
+
+    desk.broker.traderCancel(order.id);
+    desk.broker.trade(1, MNQ, 'sell', 1);
+    await desk.clock.advance(10);
+    expect([...desk.broker.quoteSubscriptions()]).toEqual([]);
+    await desk.engine.stop();
   });
 });

@@ -1,7 +1,7 @@
 import type { MarketCalendarView } from '../calendar/market-calendar-view.js';
 import type { Clock, TimerHandle } from '../clock/clock.js';
 import { type Lockout, lockoutId } from '../domain/lockout.js';
-import type { AccountId, ContractId, Instant } from '../domain/types.js';
+import { WORKING_ORDER_STATUSES, type AccountId, type ContractId, type Instant } from '../domain/types.js';
 import { EnforcementEngine, type EnforcementOptions } from '../enforcement/index.js';
 import type { BrokerEvent, EngineEvent, EventMeta, ResetEvent, TimerEvent } from '../events/events.js';
 import type { AuditLog } from '../ports/audit-log.js';
@@ -270,8 +270,7 @@ export class RiskdEngine {
     const outcome = this.decide(event, update);
     this.enforcement.observe(event, update);
     if (event.kind === 'account') this.liftClearedLockouts(event);
-    if (this.running && (update.positionChanges.length > 0 || event.kind === 'order'))
-      this.syncQuoteSubscriptions();
+    if (this.running && this.mayChangeQuoteSet(event, update)) this.syncQuoteSubscriptions();
     return outcome;
   }
 
@@ -542,6 +541,20 @@ export class RiskdEngine {
       lockout.accountId,
       lockout.ruleId,
       lockout.code,
+    );
+  }
+
+  /**
+   * Whether an event can change the set of contracts to quote: a position opened or closed, an
+   * order on a contract not subscribed yet, or an order that stopped working. Everything else
+   * (adds, partial closes, order updates that keep it working) leaves the set alone and costs the
+   * hot path nothing.
+   */
+  private mayChangeQuoteSet(event: EngineEvent, update: StateUpdate): boolean {
+    for (const change of update.positionChanges) if (change.opened || change.closed) return true;
+    if (event.kind !== 'order') return false;
+    return (
+      !this.subscribedQuotes.has(event.order.contractId) || !WORKING_ORDER_STATUSES.has(event.order.status)
     );
   }
 
