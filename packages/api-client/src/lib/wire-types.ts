@@ -413,7 +413,7 @@ export interface AlertWire {
   readonly id: string;
   readonly at: IsoInstant;
   readonly severity: AlertSeverity;
-  /** E.g. `enforcement`, `lockout-started`, `warning`, `connection-lost`. */
+  /** E.g. `enforcement`, `lockout-started`, `warning`, `connection-lost` (the notifier's README lists them all). */
   readonly kind: string;
   readonly accountId: AccountId | null;
   readonly ruleId: string | null;

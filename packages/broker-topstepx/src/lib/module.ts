@@ -38,7 +38,7 @@ export const brokerTopstepXModule = {
             id: `broker-topstepx:${alert.kind}:${alert.at}:${seq++}`,
             at: alert.at,
             severity: alert.severity,
-            kind: alert.kind === 'stale-feed' ? 'connection-lost' : `broker-${alert.kind}`,
+            kind: alert.kind === 'stale-feed' ? 'stale-market-data' : `broker-${alert.kind}`,
             ...(alert.accountId === undefined ? {} : { accountId: alert.accountId }),
             code: alert.kind,
             title: `Broker: ${alert.kind}`,

@@ -33,6 +33,13 @@ describe('EnforcementEngine: the ordinary path', () => {
     expect(kinds).toEqual(['decision', 'action-sent', 'action-confirmed', 'action-result']);
     expect(h.audit.ofKind('action-confirmed')[0]?.data).toMatchObject({ via: 'event', attempts: 1 });
     expect(h.notifier.ofKind('enforcement')).toHaveLength(1);
+    expect(h.notifier.ofKind('enforcement')[0]?.fields).toMatchObject({
+      action: 'close',
+      contract: 'MNQZ5',
+      position: 'long 2',
+      realizedPnl: expect.stringMatching(/^-?[0-9]+\.[0-9]{2}$/),
+      dayPnl: expect.stringMatching(/^-?[0-9]+\.[0-9]{2}$/),
+    });
     expect(h.engine.inFlight()).toBe(0);
     expect(h.logger.problems()).toEqual([]);
   });
@@ -627,7 +634,7 @@ describe('EnforcementEngine: alert-only accounts', () => {
       code: 'account-rejected',
       brokerCode: 8,
     });
-    expect(h.notifier.ofKind('alert-only').map((a) => a.severity)).toEqual(['critical']);
+    expect(h.notifier.ofKind('account-alert-only').map((a) => a.severity)).toEqual(['critical']);
     expect(h.audit.ofKind('alert-only')).toHaveLength(1);
 
     // Later outcomes for that account are "would have" rows and alerts; other accounts still act.
@@ -636,7 +643,7 @@ describe('EnforcementEngine: alert-only accounts', () => {
     expect(requestKinds(h)).toEqual([`close:1:${MNQ}`, `close:2:${MNQ}`]);
     const wouldHave = h.audit.ofKind('alert-only')[1];
     expect(wouldHave?.reason).toMatch(/^would have closed NQZ5 \(account is alert-only\)/);
-    expect(h.notifier.ofKind('alert-only')).toHaveLength(2);
+    expect(h.notifier.ofKind('alert-only')).toHaveLength(1);
     expect(h.engine.isAlertOnly(2)).toBe(false);
   });
 
@@ -803,6 +810,8 @@ describe('EnforcementEngine: ordering', () => {
     const alert = h.notifier.ofKind('enforcement')[0];
     expect(alert).toMatchObject({ severity: 'critical', code: 'DAILY_LOSS_LIMIT' });
     expect(alert?.title).toContain('Flattening account');
+    expect(alert?.fields).toMatchObject({ action: 'flatten', account: expect.any(String) });
+    expect(alert?.fields).not.toHaveProperty('contract');
     expect(h.audit.ofKind('action-confirmed')).toHaveLength(4);
   });
 });

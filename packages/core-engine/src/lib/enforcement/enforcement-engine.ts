@@ -19,6 +19,7 @@ import type { AccountOutcome, LockoutRequest, Outcome } from '../risk/outcome.js
 import type { Decision } from '../rules/rule-api.js';
 import type { AccountsView } from '../state/account-view.js';
 import type { StateUpdate } from '../state/state-update.js';
+import { formatMoney } from '../money/money.js';
 import { EnforcementConfigError } from './enforcement-errors.js';
 import {
   compactEvent,
@@ -1087,7 +1088,7 @@ export class EnforcementEngine {
       timings: this.timings(task),
       data: { brokerCode: result.brokerCode, abortedKeys: aborted },
     });
-    this.alert('critical', 'alert-only', `account:${lane.accountId}`, lane.accountId, {
+    this.alert('critical', 'account-alert-only', `account:${lane.accountId}`, lane.accountId, {
       title: `Account ${this.accountName(lane.accountId)} is alert-only`,
       message: reason,
       ruleId: task.cause.rule?.ruleId,
@@ -1352,6 +1353,7 @@ export class EnforcementEngine {
       message: group.decisions.map((d) => d.reason).join('; '),
       ruleId: cause.rule?.ruleId,
       code: cause.rule?.code,
+      fields: this.enforcementFields(lane.accountId, group),
     });
   }
 
@@ -1428,7 +1430,13 @@ export class EnforcementEngine {
     kind: string,
     subject: string,
     accountId: AccountId | undefined,
-    content: { title: string; message: string; ruleId?: string | undefined; code?: string | undefined },
+    content: {
+      title: string;
+      message: string;
+      ruleId?: string | undefined;
+      code?: string | undefined;
+      fields?: Readonly<Record<string, string>>;
+    },
   ): void {
     const now = this.clock.now();
     if (this.alertStamp.at === now) this.alertStamp.n += 1;
@@ -1445,6 +1453,7 @@ export class EnforcementEngine {
         ...(content.code !== undefined ? { code: content.code } : {}),
         title: content.title,
         message: content.message,
+        ...(content.fields !== undefined ? { fields: content.fields } : {}),
       });
     } catch (err) {
       this.logger.error({ err, kind }, 'notifier threw');
@@ -1491,6 +1500,35 @@ export class EnforcementEngine {
     const name = this.contractName(accountId, group.contractId ?? '');
     if (!position) return `cancelling orders on ${name}`;
     return position.kind === 'close' ? `closing ${name}` : `reducing ${name} to ${position.target}`;
+  }
+
+  /**
+   * The numbers a person acting on an enforcement alert wants at a glance: what was done, to which
+   * account and contract, and the account's P&L of the day at that moment (formatted, exact).
+   */
+  private enforcementFields(accountId: AccountId, group: PlannedGroup): Record<string, string> {
+    const view = this.accounts.get(accountId);
+    const position = group.steps.find((s) => s.kind !== 'cancel');
+    const action = group.flatten
+      ? 'flatten'
+      : !position
+        ? 'cancel'
+        : position.kind === 'close'
+          ? 'close'
+          : 'reduce';
+    const fields: Record<string, string> = { action, account: this.accountName(accountId) };
+    if (!group.flatten && group.contractId !== null) {
+      fields['contract'] = this.contractName(accountId, group.contractId);
+      const held = view?.positions.get(group.contractId);
+      if (held) fields['position'] = `${held.side} ${held.size}`;
+      if (position?.kind === 'reduce') fields['reduceTo'] = String(position.target);
+    }
+    if (view) {
+      fields['realizedPnl'] = formatMoney(view.pnl.realized);
+      fields['unrealizedPnl'] = formatMoney(view.pnl.unrealized);
+      fields['dayPnl'] = formatMoney(view.pnl.combined);
+    }
+    return fields;
   }
 
   private describeResult(result: ActionResult): string {
