@@ -56,7 +56,8 @@ async function metric(apiUrl: string, name: string): Promise<number> {
   const text = await (await fetch(`${apiUrl}/metrics`)).text();
   let sum = 0;
   for (const line of text.split('\n'))
-    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.split(' ').pop());
+    if (line.startsWith(`${name} `) || (!name.includes('{') && line.startsWith(`${name}{`)))
+      sum += Number(line.split(' ').pop());
   return sum;
 }
 
@@ -250,6 +251,7 @@ async function main(): Promise<void> {
     await sleep(500);
 
     const rssIdle = rssMb(child.pid as number);
+    const heapIdle = await metric(apiUrl, 'riskd_process_heap_bytes{kind="used"}');
     // 1. quotesPerSecond.
     const before = await metric(apiUrl, 'riskd_events_total');
     const burst = sim.control.burst(contractId(0), QUOTES);
@@ -380,6 +382,9 @@ async function main(): Promise<void> {
     await sleep(1000);
     const auditSeconds = (performance.now() - auditStart) / 1000 - 1;
     const rowsAfter = await metric(apiUrl, 'riskd_audit_rows_total');
+    const heapEnd = await metric(apiUrl, 'riskd_process_heap_bytes{kind="used"}');
+    const heapTotalEnd = await metric(apiUrl, 'riskd_process_heap_bytes{kind="total"}');
+    const externalEnd = await metric(apiUrl, 'riskd_process_heap_bytes{kind="external"}');
     const auditRowsPerSecond = Math.round((rowsAfter - rowsBefore) / auditSeconds);
 
     child.kill('SIGTERM');
@@ -389,6 +394,9 @@ async function main(): Promise<void> {
     db.close();
     notes.push(
       `rss: ${round(rssIdle, 1)} MB ready and idle, peak ${round(rssAfterBurst, 1)} MB after the quote burst, ${round(rssAfterLatency, 1)} MB after the latency phase`,
+    );
+    notes.push(
+      `heap (main thread): ${round(heapIdle / 2 ** 20, 1)} MB used when idle; at the end ${round(heapEnd / 2 ** 20, 1)} MB used of ${round(heapTotalEnd / 2 ** 20, 1)} MB reserved, ${round(externalEnd / 2 ** 20, 1)} MB external`,
     );
     notes.push(
       `audit: ${(rowsAfter - rowsBefore).toLocaleString('en-US')} rows in ${cycles} cycles of 20 breaches; ${committed.toLocaleString('en-US')} rows committed in all (appended so far: ${rowsAfter.toLocaleString('en-US')})`,

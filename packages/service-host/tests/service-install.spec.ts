@@ -146,7 +146,7 @@ describe('systemd unit', () => {
       expect(unit.split('\n')).toContain(line);
     expect(unit).not.toContain('MemoryDenyWriteExecute');
     expect(unit).toContain(
-      'ExecStart=/usr/bin/node --max-semi-space-size=2 --v8-pool-size=1 /opt/riskd/bin/riskd.mjs run --config /var/lib/riskd/riskd.config.json',
+      'ExecStart=/usr/bin/node --max-semi-space-size=2 --max-old-space-size=256 --v8-pool-size=1 /opt/riskd/bin/riskd.mjs run --config /var/lib/riskd/riskd.config.json',
     );
   });
 });

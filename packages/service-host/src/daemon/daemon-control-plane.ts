@@ -854,6 +854,7 @@ export class DaemonControlPlane implements ControlPlane {
     const views = [...engine.state.accounts.all()];
     const now = this.now;
     const tee = this.daemon.tee;
+    const memory = process.memoryUsage();
     const text = new PrometheusText()
       .metric(
         'riskd_up',
@@ -914,7 +915,20 @@ export class DaemonControlPlane implements ControlPlane {
       ])
       .metric('riskd_config_failsafe', 'gauge', 'Whether the config fail-safe is in force.', [
         { value: this.daemon.config.failsafe ? 1 : 0 },
-      ]);
+      ])
+      .metric('riskd_process_resident_memory_bytes', 'gauge', "The daemon's resident set size.", [
+        { value: memory.rss },
+      ])
+      .metric(
+        'riskd_process_heap_bytes',
+        'gauge',
+        "The main thread's JavaScript heap: used and total (reserved) bytes; external is memory held by JavaScript objects outside it (buffers, WebAssembly).",
+        [
+          { labels: { kind: 'used' }, value: memory.heapUsed },
+          { labels: { kind: 'total' }, value: memory.heapTotal },
+          { labels: { kind: 'external' }, value: memory.external },
+        ],
+      );
     return text.text();
   }
 

@@ -1,4 +1,4 @@
-import type { Clock, Logger } from '@riskd/core-engine';
+import type { Clock, Instant, Logger } from '@riskd/core-engine';
 
 /** One maintenance chore (storage maintenance, a state flush, a log flush). */
 export interface HousekeepingTask {
@@ -45,4 +45,40 @@ export class Housekeeping {
     this.logger.info({ ran, failed: failed.length }, 'housekeeping done');
     return { ran, failed };
   }
+}
+
+/** How long delivered and failed outbox items are kept (30 days), then pruned. */
+export const OUTBOX_RETENTION_MS = 30 * 24 * 60 * 60 * 1_000;
+
+/** What the outbox prune needs of the notification store (storage's `PrismaNotificationStore`). */
+export interface OutboxPruner {
+  /** Deletes delivered and failed items created before `before`; resolves with how many. */
+  prune(before: Instant): Promise<number>;
+}
+
+/** Options of {@link outboxPruneTask}. */
+export interface OutboxPruneOptions {
+  readonly store: OutboxPruner;
+  /** "Now" of each round (tests pass a FakeClock). */
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Default {@link OUTBOX_RETENTION_MS}. */
+  readonly retentionMs?: number;
+}
+
+/**
+ * The chore that prunes the notification outbox: delivered and failed items created more than
+ * `retentionMs` before the Clock's now are deleted; pending items stay, however old.
+ */
+export function outboxPruneTask(options: OutboxPruneOptions): HousekeepingTask {
+  const retentionMs = options.retentionMs ?? OUTBOX_RETENTION_MS;
+  const logger = options.logger.child({ component: 'housekeeping' });
+  return {
+    name: 'notification-outbox-prune',
+    run: async () => {
+      const before = options.clock.now() - retentionMs;
+      const pruned = await options.store.prune(before);
+      logger.info({ pruned, before: new Date(before).toISOString() }, 'notification outbox pruned');
+    },
+  };
 }

@@ -7,6 +7,7 @@ export * from './prisma.service.js';
 export * from './storage-writer.js';
 export * from './prisma-state-store.js';
 export * from './prisma-audit-log.js';
+export * from './notification-store.js';
 export * from './audit-verify.js';
 export type { AuditCheckpoint } from './audit-chain.mjs';
 export { canonicalJson, auditRowHash, GENESIS_HASH } from './audit-chain.mjs';

@@ -40,7 +40,53 @@ export interface AuditOp {
   readonly at: number;
 }
 
-export type WriterOp = StateOp | AuditOp;
+/** A notification outbox row as the writer inserts it (validated and serialized by the caller). */
+export interface OutboxRow {
+  /** `${alertId}|${channel}` */
+  readonly id: string;
+  readonly alertId: string;
+  readonly channel: string;
+  readonly accountId: number | null;
+  readonly kind: string;
+  readonly severity: string;
+  /** JSON text of the alert. */
+  readonly alert: string;
+  readonly attempts: number;
+  /** Epoch ms. */
+  readonly nextAttemptAt: number;
+  /** Epoch ms. */
+  readonly createdAt: number;
+}
+
+/**
+ * A change to the notification tables. The `delivered`, `retry` and `failed` changes only touch a
+ * pending item; `enqueue` ignores ids already stored; `prune` deletes delivered and failed items
+ * created before `before`.
+ */
+export type NotifyCommand =
+  | { readonly c: 'enqueue'; readonly items: readonly OutboxRow[] }
+  | { readonly c: 'delivered'; readonly itemId: string; readonly at: number }
+  | { readonly c: 'retry'; readonly itemId: string; readonly nextAttemptAt: number; readonly error: string }
+  | { readonly c: 'failed'; readonly itemId: string; readonly at: number; readonly error: string }
+  | {
+      readonly c: 'preferences';
+      /** JSON text of each field; `quietHours` null for none. */
+      readonly kinds: string;
+      readonly channels: string;
+      readonly quietHours: string | null;
+    }
+  | { readonly c: 'prune'; readonly before: number };
+
+/** A notification write; its committed result is the number of rows it changed. */
+export interface NotifyOp {
+  readonly id: number;
+  readonly k: 'n';
+  readonly n: NotifyCommand;
+  /** Clock time of the call, epoch ms (the rows' updatedAt). */
+  readonly at: number;
+}
+
+export type WriterOp = StateOp | AuditOp | NotifyOp;
 
 /** Chain head as committed. */
 export interface WriterHead {
@@ -68,6 +114,8 @@ export type FromWorker =
       readonly head: WriterHead;
       readonly ms: number;
       readonly checkpointError?: string;
+      /** Rows changed by each notification op of the batch: [op id, rows]. */
+      readonly results?: readonly (readonly [number, number])[];
     }
   | {
       readonly t: 'failed';

@@ -7,6 +7,8 @@ import { StorageNotStartedError, StorageValueError, StorageWriterError } from '.
 import type {
   AuditOp,
   FromWorker,
+  NotifyCommand,
+  NotifyOp,
   StateOp,
   ToWorker,
   WriterConfig,
@@ -71,8 +73,9 @@ const STOP_TIMEOUT_MS = 10_000;
 
 /**
  * The storage writer: a worker thread with its own SQLite connection (WAL) that applies engine
- * state writes and audit appends in call order. Calls are queued on this thread and posted once
- * per tick (a durable write or a flush posts at once); the worker commits them in batches.
+ * state writes, audit appends and notification changes in call order. Calls are queued on this
+ * thread and posted once per tick (a durable write or a flush posts at once); the worker commits
+ * them in batches.
  * A durable write resolves once its transaction, holding every earlier write, is committed.
  * If the worker dies, a new one is started and the writes it had not committed are sent again
  * (the WriterMark row tells which were), so nothing is lost or written twice.
@@ -96,6 +99,8 @@ export class StorageWriter {
   private restartDone: Promise<void> | undefined;
   private counters = { batches: 0, ops: 0, auditRows: 0, failedOps: 0, restarts: 0 };
   private lastHead: WriterHead | null = null;
+  /** Rows changed by committed notification ops, kept until their caller reads them. */
+  private readonly notifyResults = new Map<number, number>();
 
   constructor(private readonly options: StorageWriterOptions) {
     this.log = options.logger.child({ component: 'storage-writer' });
@@ -150,6 +155,25 @@ export class StorageWriter {
     const op: AuditOp = { id: this.nextId++, k: 'a', e: entry, at: this.options.clock.now() };
     this.outbox.push(op);
     this.schedulePost();
+  }
+
+  /**
+   * Queues a change to the notification tables, always durable: resolves once it is committed
+   * together with every earlier write, with the number of rows it changed (null when a restarted
+   * worker found it already committed by its predecessor and the count is unknown).
+   */
+  writeNotification(command: NotifyCommand): Promise<number | null> {
+    const refusal = this.refusal();
+    if (refusal) return Promise.reject(refusal);
+    const op: NotifyOp = { id: this.nextId++, k: 'n', n: command, at: this.options.clock.now() };
+    this.outbox.push(op);
+    return this.waitFor(op.id).then(
+      () => this.takeNotifyResult(op.id),
+      (err: unknown) => {
+        this.notifyResults.delete(op.id);
+        throw err;
+      },
+    );
   }
 
   /** Resolves once everything queued so far is committed (rejects if some of it was given up). */
@@ -332,6 +356,7 @@ export class StorageWriter {
         this.counters.ops += msg.ops;
         this.counters.auditRows += msg.auditRows;
         this.lastHead = msg.head;
+        if (msg.results) for (const [id, rows] of msg.results) this.notifyResults.set(id, rows);
         this.acknowledge(msg.upTo);
         if (msg.auditRows > 0) {
           this.log.info(
@@ -420,6 +445,12 @@ export class StorageWriter {
         this.onExit(-1);
       },
     );
+  }
+
+  private takeNotifyResult(id: number): number | null {
+    const rows = this.notifyResults.get(id);
+    this.notifyResults.delete(id);
+    return rows ?? null;
   }
 
   private async whenRunning(): Promise<void> {

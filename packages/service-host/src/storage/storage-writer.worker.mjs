@@ -1,4 +1,5 @@
-// The storage writer's worker thread: the only writer of engine state records and audit rows.
+// The storage writer's worker thread: the only writer of engine state records, audit rows and
+// the notification outbox and preferences.
 // Plain JavaScript on purpose: a worker is started by Node itself, outside vitest's and tsx's
 // transforms, so this file (and audit-chain.mjs) must run as is. The protocol is typed in
 // storage-writer.protocol.ts; the main-thread side is storage-writer.ts.
@@ -68,6 +69,78 @@ const upsertMark = db.prepare(
     '"updatedAt" = excluded."updatedAt"',
 );
 
+// The notification tables' statements are prepared on first use, so a writer over a database
+// without them (an older schema in a test) still starts.
+const notifySql = {
+  enqueue:
+    'INSERT INTO "NotificationOutbox" ("id", "alertId", "channel", "accountId", "kind", "severity", "alert", ' +
+    '"attempts", "nextAttemptAt", "createdAt", "state", "updatedAt") ' +
+    'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \'pending\', ?) ON CONFLICT ("id") DO NOTHING',
+  delivered:
+    'UPDATE "NotificationOutbox" SET "state" = \'delivered\', "deliveredAt" = ?, "updatedAt" = ? ' +
+    'WHERE "id" = ? AND "state" = \'pending\'',
+  retry:
+    'UPDATE "NotificationOutbox" SET "attempts" = "attempts" + 1, "nextAttemptAt" = ?, "lastError" = ?, ' +
+    '"updatedAt" = ? WHERE "id" = ? AND "state" = \'pending\'',
+  failed:
+    'UPDATE "NotificationOutbox" SET "state" = \'failed\', "failedAt" = ?, "lastError" = ?, "updatedAt" = ? ' +
+    'WHERE "id" = ? AND "state" = \'pending\'',
+  preferences:
+    'INSERT INTO "NotificationPreference" ("id", "kinds", "channels", "quietHours", "createdAt", "updatedAt") ' +
+    'VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT ("id") DO UPDATE SET "kinds" = excluded."kinds", ' +
+    '"channels" = excluded."channels", "quietHours" = excluded."quietHours", "updatedAt" = excluded."updatedAt"',
+  prune: 'DELETE FROM "NotificationOutbox" WHERE "state" IN (\'delivered\', \'failed\') AND "createdAt" < ?',
+};
+const notifyStatements = new Map();
+
+function notifyStatement(name) {
+  let statement = notifyStatements.get(name);
+  if (statement === undefined) {
+    statement = db.prepare(notifySql[name]);
+    notifyStatements.set(name, statement);
+  }
+  return statement;
+}
+
+/** Applies one notification change; returns the number of rows it changed. */
+function applyNotify(op) {
+  const n = op.n;
+  switch (n.c) {
+    case 'enqueue': {
+      const insert = notifyStatement('enqueue');
+      let changed = 0;
+      for (const r of n.items) {
+        changed += insert.run(
+          r.id,
+          r.alertId,
+          r.channel,
+          r.accountId,
+          r.kind,
+          r.severity,
+          r.alert,
+          r.attempts,
+          r.nextAttemptAt,
+          r.createdAt,
+          op.at,
+        ).changes;
+      }
+      return changed;
+    }
+    case 'delivered':
+      return notifyStatement('delivered').run(n.at, op.at, n.itemId).changes;
+    case 'retry':
+      return notifyStatement('retry').run(n.nextAttemptAt, n.error, op.at, n.itemId).changes;
+    case 'failed':
+      return notifyStatement('failed').run(n.at, n.error, op.at, n.itemId).changes;
+    case 'preferences':
+      return notifyStatement('preferences').run(n.kinds, n.channels, n.quietHours, op.at, op.at).changes;
+    case 'prune':
+      return notifyStatement('prune').run(n.before).changes;
+    default:
+      throw new Error(`unknown notification change ${String(n.c)}`);
+  }
+}
+
 /** Head of the chain as committed. */
 let head = readHead();
 /** @type {import('./storage-writer.protocol.js').WriterOp[]} */
@@ -133,12 +206,15 @@ const applyBatch = db.transaction((ops) => {
   let seq = head.seq;
   let hash = head.hash;
   let auditRows = 0;
+  const results = [];
   for (const op of ops) {
     if (op.k === 's') {
       for (const [ns, key, value] of op.r) {
         if (value === null) deleteState.run(ns, key);
         else upsertState.run(ns, key, value, op.at, op.at);
       }
+    } else if (op.k === 'n') {
+      results.push([op.id, applyNotify(op)]);
     } else {
       const row = auditRow(op.e, seq + 1, hash, op.at);
       insertRow(row);
@@ -154,7 +230,7 @@ const applyBatch = db.transaction((ops) => {
   }
   const last = ops[ops.length - 1];
   upsertMark.run(cfg.session, last.id, last.at, last.at);
-  return { seq, hash, rows: head.rows + auditRows, auditRows };
+  return { seq, hash, rows: head.rows + auditRows, auditRows, results };
 });
 
 function scheduleCommit() {
@@ -211,6 +287,7 @@ function commit() {
     head,
     ms: performance.now() - started,
     ...(checkpointError ? { checkpointError } : {}),
+    ...(result.results.length > 0 ? { results: result.results } : {}),
   });
 }
 

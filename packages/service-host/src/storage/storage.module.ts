@@ -1,4 +1,4 @@
-import { AUDIT_LOG, type Clock, type Logger, STATE_STORE } from '@riskd/core-engine';
+import { AUDIT_LOG, type Clock, type Logger, NOTIFICATION_STORE, STATE_STORE } from '@riskd/core-engine';
 import type { DependencyContainer } from 'tsyringe';
 import { AccountSeenRepository } from './account-seen.repository.js';
 import { AuditQueryRepository } from './audit-query.repository.js';
@@ -7,6 +7,7 @@ import { ClockJournalRepository } from './clock-journal.repository.js';
 import { ConfigRevisionRepository } from './config-revision.repository.js';
 import { CredentialRepository } from './credential.repository.js';
 import { LockoutRepository } from './lockout.repository.js';
+import { PrismaNotificationStore } from './notification-store.js';
 import type { ScryptParams } from './password-hash.js';
 import { PrismaAuditLog } from './prisma-audit-log.js';
 import { PrismaStateStore } from './prisma-state-store.js';
@@ -44,14 +45,16 @@ export interface StorageModuleOptions {
 
 /**
  * Storage, composed: Prisma (migrations at start), the storage writer, the engine's StateStore and
- * AuditLog, and the repositories. `start()` applies migrations, opens Prisma, then starts the
- * writer; `stop()` commits queued writes and closes both, in reverse order.
+ * AuditLog, the notifier's NotificationStore, and the repositories. `start()` applies migrations,
+ * opens Prisma, then starts the writer; `stop()` commits queued writes and closes both, in
+ * reverse order.
  */
 export class StorageModule {
   readonly prisma: PrismaService;
   readonly writer: StorageWriter;
   readonly stateStore: PrismaStateStore;
   readonly auditLog: PrismaAuditLog;
+  readonly notifications: PrismaNotificationStore;
   readonly configRevisions: ConfigRevisionRepository;
   readonly clockJournal: ClockJournalRepository;
   readonly credentials: CredentialRepository;
@@ -82,6 +85,7 @@ export class StorageModule {
     });
     this.stateStore = new PrismaStateStore(this.prisma, this.writer, logger);
     this.auditLog = new PrismaAuditLog(this.writer);
+    this.notifications = new PrismaNotificationStore(this.prisma, this.writer, logger);
     this.configRevisions = new ConfigRevisionRepository(this.prisma, clock);
     this.clockJournal = new ClockJournalRepository(this.prisma, clock);
     this.credentials = new CredentialRepository(this.prisma, clock, options.scrypt);
@@ -90,10 +94,14 @@ export class StorageModule {
     this.accounts = new AccountSeenRepository(this.prisma, clock);
   }
 
-  /** Registers the StateStore and AuditLog ports and storage's own tokens as instances. */
+  /**
+   * Registers the StateStore, AuditLog and NotificationStore ports and storage's own tokens as
+   * instances.
+   */
   register(container: DependencyContainer): void {
     container.registerInstance(STATE_STORE, this.stateStore);
     container.registerInstance(AUDIT_LOG, this.auditLog);
+    container.registerInstance(NOTIFICATION_STORE, this.notifications);
     container.registerInstance(PRISMA_SERVICE, this.prisma);
     container.registerInstance(STORAGE_WRITER, this.writer);
     container.registerInstance(CONFIG_REVISIONS, this.configRevisions);
