@@ -108,7 +108,7 @@ describe('restart safety', () => {
     expect(audit.entries[0]?.reason).toMatch(
       /^unclean shutdown, down from 2026-01-06T16:0\d:\d\d\.\d{3}Z to 2026-01-08T15:00:00\.000Z, 1 fills reconciled, \d+ actions taken on start$/,
     );
-    expect(desk.sink.records.some((r) => r['kind'] === 'unclean-shutdown' && r.level === 50)).toBe(true);
+    expect(desk.sink.records.some((r) => r['kind'] === 'restart-report' && r.level === 50)).toBe(true);
     // The accounts the broker reported are recorded with their first sighting.
     const seen = await waitFor(async () => {
       const list = await second.daemon.storage.accounts.list();
@@ -125,7 +125,8 @@ describe('restart safety', () => {
     const third = await desk.start();
     expect(third.ready.restart.uncleanShutdown).toBe(false);
     expect(third.ready.start.resetsCaughtUp).toBe(0);
-    expect(alerts).toEqual(['lockout-ended']);
+    // The second daemon's alerts: the lockout that ended while it was down, and its own stop.
+    expect(alerts).toEqual(['lockout-ended', 'daemon-stopped']);
     await third.daemon.stop();
   });
 });

@@ -103,6 +103,7 @@ describe('loadConfigFile', () => {
           botToken: '123:xyz',
           botTokenEnv: 'TG_TOKEN',
           chatId: '-1001234567890',
+          apiBaseUrl: 'https://api.telegram.org',
         },
         {
           id: 'spare',
@@ -112,6 +113,7 @@ describe('loadConfigFile', () => {
           botToken: '',
           botTokenEnv: 'TG_SPARE',
           chatId: '@riskd_alerts',
+          apiBaseUrl: 'https://api.telegram.org',
         },
       ],
     });

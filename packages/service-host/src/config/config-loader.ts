@@ -29,6 +29,7 @@ import {
   DATE_PATTERN,
   DEFAULT_DATABASE_FILE,
   ENV_NAME_PATTERN,
+  TELEGRAM_API_BASE_URL,
   TIME_OF_DAY_PATTERN,
   type ConfigDocument,
   type ConfigLogLevel,
@@ -479,6 +480,7 @@ function resolveNotifications(
       botToken,
       ...(typeof channel['botTokenEnv'] === 'string' ? { botTokenEnv: channel['botTokenEnv'] } : {}),
       chatId: String(channel['chatId']),
+      apiBaseUrl: typeof channel['apiBaseUrl'] === 'string' ? channel['apiBaseUrl'] : TELEGRAM_API_BASE_URL,
     });
   });
   return problems.length > before ? undefined : { discord, telegram };

@@ -98,7 +98,12 @@ export interface TelegramChannelSettings extends ChannelSettingsBase {
   readonly botTokenEnv?: string;
   /** Chat id (`-100…` for groups) or `@channelname`. */
   readonly chatId: string;
+  /** The Bot API origin, {@link TELEGRAM_API_BASE_URL} unless a local Bot API server is used. */
+  readonly apiBaseUrl: string;
 }
+
+/** Telegram's Bot API origin. */
+export const TELEGRAM_API_BASE_URL = 'https://api.telegram.org';
 
 /** `notifications`: where alerts are delivered besides the log and the live stream. */
 export interface NotificationSettings {
@@ -418,6 +423,13 @@ function notificationsSchema(): Schema {
               type: ['string', 'integer'],
               pattern: '^(-?[0-9]+|@[A-Za-z0-9_]{5,})$',
               description: 'Chat id (e.g. -1001234567890) or @channelname.',
+            },
+            apiBaseUrl: {
+              type: 'string',
+              pattern: HTTP_URL_PATTERN,
+              default: 'https://api.telegram.org',
+              description:
+                'The Bot API origin (a local Bot API server, for instance); requests go to <apiBaseUrl>/bot<token>/sendMessage.',
             },
           },
         },

@@ -363,6 +363,7 @@ export class ConfigController {
     const effective = this.discipline.inForce;
     this.daemon.inForce = effective;
     if (calendarChanged) this.daemon.calendar.replace(effective.tradingDay);
+    this.daemon.notificationsChanged();
     if (rulesChanged) {
       const ruleSet = this.daemon.resolveEngineRuleSet(effective);
       this.daemon.ruleSet = ruleSet;

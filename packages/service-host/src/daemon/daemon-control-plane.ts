@@ -45,7 +45,14 @@ import type {
   StopResponse,
   WorkSessionWire,
 } from '@riskd/api-client';
-import { lockoutInForce, type AccountView, type Instant, type TimerHandle } from '@riskd/core-engine';
+import {
+  lockoutInForce,
+  type AccountView,
+  type Instant,
+  type NotificationPreferences,
+  type TimerHandle,
+} from '@riskd/core-engine';
+import { NotifierValidationError } from '@riskd/notifier';
 import { ControlPlaneError, type Actor, type ControlPlane } from '../api/control-plane.js';
 import { ConfigError } from '../config/config-errors.js';
 import { isConfigFailSafeLockout } from '../config/config-fail-safe.js';
@@ -54,7 +61,6 @@ import type { ClockEventView } from '../storage/clock-journal.repository.js';
 import { credentialState, verifyRolePassword } from './credentials.js';
 import { CONTROL_CODES, CONTROL_INSTANCE_ID, CONTROL_RULE_ID } from './control-rule.js';
 import { LATENCY_BUCKETS_MS, PrometheusText } from './metrics.js';
-import { NotificationPreferencesFile } from './notification-preferences.js';
 import type { RiskdDaemon } from './riskd-daemon.js';
 import { RISKD_VERSION } from './version.js';
 import {
@@ -172,12 +178,9 @@ function sessionsOf(events: readonly ClockEventView[]): WorkSessionWire[] {
  * rule), the config controller (discipline) and storage, each audited.
  */
 export class DaemonControlPlane implements ControlPlane {
-  private readonly preferences: NotificationPreferencesFile;
   private stopping = false;
 
-  constructor(private readonly daemon: RiskdDaemon) {
-    this.preferences = new NotificationPreferencesFile(daemon.dataDir);
-  }
+  constructor(private readonly daemon: RiskdDaemon) {}
 
   private get now(): Instant {
     return this.daemon.clock.now();
@@ -532,27 +535,34 @@ export class DaemonControlPlane implements ControlPlane {
   }
 
   async getNotifications(): Promise<NotificationPreferencesWire> {
-    return this.preferences.read();
+    return preferencesWire(await this.daemon.chat.getPreferences());
   }
 
   async setNotifications(
     preferences: NotificationPreferencesWire,
     actor: Actor,
   ): Promise<NotificationPreferencesWire> {
-    const n = this.daemon.inForce.notifications;
-    const channels = new Set([...n.discord, ...n.telegram].map((c) => c.id));
-    const problems = preferences.channels
-      .map((c, i) =>
-        channels.has(c)
-          ? undefined
-          : {
-              path: `body.channels[${i}]`,
-              message: `unknown channel "${c}" (configured: ${[...channels].join(', ') || 'none'})`,
-            },
-      )
-      .filter((p): p is { path: string; message: string } => p !== undefined);
-    if (problems.length > 0) throw new ControlPlaneError('INVALID', 'unknown notification channel', problems);
-    const saved = this.preferences.write(preferences);
+    let saved: NotificationPreferencesWire;
+    try {
+      saved = preferencesWire(
+        await this.daemon.chat.setPreferences({
+          kinds: preferences.kinds,
+          channels: preferences.channels,
+          ...(preferences.quietHours ? { quietHours: preferences.quietHours } : {}),
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof NotifierValidationError)) throw err;
+      const configured = this.daemon.chat
+        .channelSummaries()
+        .filter((c) => c.audience !== 'admin')
+        .map((c) => c.id);
+      throw new ControlPlaneError(
+        'INVALID',
+        `invalid notification preferences (trader channels: ${configured.join(', ') || 'none'})`,
+        err.problems.map((p) => ({ path: `body.${p.path}`, message: p.message })),
+      );
+    }
     this.daemon.tee.append({
       at: this.now,
       kind: 'system',
@@ -855,6 +865,7 @@ export class DaemonControlPlane implements ControlPlane {
     const now = this.now;
     const tee = this.daemon.tee;
     const memory = process.memoryUsage();
+    const chat = this.daemon.chat.stats();
     const text = new PrometheusText()
       .metric(
         'riskd_up',
@@ -916,6 +927,27 @@ export class DaemonControlPlane implements ControlPlane {
       .metric('riskd_config_failsafe', 'gauge', 'Whether the config fail-safe is in force.', [
         { value: this.daemon.config.failsafe ? 1 : 0 },
       ])
+      .metric(
+        'riskd_notifications_total',
+        'counter',
+        'Chat notifications (outbox items, one per alert and channel) by outcome.',
+        (['enqueued', 'delivered', 'retried', 'failed', 'suppressed'] as const).map((outcome) => ({
+          labels: { outcome },
+          value: chat[outcome],
+        })),
+      )
+      .metric('riskd_notification_messages_total', 'counter', 'Chat messages delivered.', [
+        { value: chat.messagesSent },
+      ])
+      .metric(
+        'riskd_notification_channel_failed',
+        'gauge',
+        'Chat channels given up on (1) until the config changes.',
+        this.daemon.chat.channelSummaries().map((c) => ({
+          labels: { channel: c.id },
+          value: c.state === 'failed' ? 1 : 0,
+        })),
+      )
       .metric('riskd_process_resident_memory_bytes', 'gauge', "The daemon's resident set size.", [
         { value: memory.rss },
       ])
@@ -939,4 +971,8 @@ export class DaemonControlPlane implements ControlPlane {
   verifyPassword(role: Role, password: string): Promise<boolean> {
     return verifyRolePassword(this.daemon.storage, role, password);
   }
+}
+
+function preferencesWire(p: NotificationPreferences): NotificationPreferencesWire {
+  return { kinds: p.kinds, channels: [...p.channels], quietHours: p.quietHours ?? null };
 }

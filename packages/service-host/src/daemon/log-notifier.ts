@@ -3,8 +3,9 @@ import type { EventHub } from './event-hub.js';
 import { alertWire } from './wire-mappers.js';
 
 /**
- * The notifier until chat delivery exists: every alert goes to the log (critical as error,
- * warning as warn, info as info) and to the live stream. `notify` never throws into the engine.
+ * The daemon's notifier: every alert goes to the log (critical as error, warning as warn, info as
+ * info) and to the live stream, then to `forward` (the chat notifier, when channels are
+ * configured). `notify` never throws into the engine.
  */
 export class LogAndStreamNotifier implements Notifier {
   private readonly logger: Logger;
@@ -14,6 +15,7 @@ export class LogAndStreamNotifier implements Notifier {
   constructor(
     logger: Logger,
     private readonly hub: EventHub,
+    private readonly forward?: Notifier,
   ) {
     this.logger = logger.child({ component: 'alerts' });
   }
@@ -36,6 +38,11 @@ export class LogAndStreamNotifier implements Notifier {
       this.hub.publish({ type: 'alert', alert: alertWire(alert) });
     } catch (err) {
       this.logger.error({ err, alertId: alert.id }, 'alert could not be delivered');
+    }
+    try {
+      this.forward?.notify(alert);
+    } catch (err) {
+      this.logger.error({ err, alertId: alert.id }, 'alert could not be queued for chat delivery');
     }
   }
 }

@@ -7,6 +7,7 @@ import {
   BROKER_GATEWAY,
   CLOCK,
   LOGGER,
+  NOTIFICATION_STORE,
   NOTIFIER,
   RiskdEngine,
   RuleRegistry,
@@ -22,11 +23,13 @@ import {
   type Instant,
   type Lockout,
   type Logger,
+  type NotificationStore,
   type ResolvedRuleSet,
   type RulesConfig,
   type StartReport,
   type StateStore,
 } from '@riskd/core-engine';
+import { ChatNotifier, type ChatNotifierOptions, type PermanentFailure } from '@riskd/notifier';
 import type { DestinationStream } from 'pino';
 import { loadConfigFile, type ConfigEnv, type LoadedConfig } from '../config/config-loader.js';
 import type { RiskdConfig } from '../config/config-schema.js';
@@ -34,7 +37,7 @@ import { createRootLogger, type ConsoleFormat, type RootLogger } from '../loggin
 import { StorageModule } from '../storage/storage.module.js';
 import { listen } from '../api/server.js';
 import { buildApp } from '../api/app.js';
-import { Housekeeping } from '../schedules/housekeeping.js';
+import { Housekeeping, outboxPruneTask } from '../schedules/housekeeping.js';
 import { ResetCatchUp } from '../schedules/reset-catch-up.js';
 import { RiskdScheduler } from '../schedules/riskd-scheduler.js';
 import { SessionWatch } from '../schedules/session-watch.js';
@@ -43,6 +46,8 @@ import { BUILTIN_RULE_PACKS } from './builtin-packs.js';
 import { ConfigController } from './config-controller.js';
 import { DaemonControlPlane } from './daemon-control-plane.js';
 import { AuditTee } from './audit-tee.js';
+import { chatChannels } from './chat-channels.js';
+import { ConnectionAlerts } from './connection-alerts.js';
 import { CompositionRoot, type HostModule, type RequiredToken } from './composition-root.js';
 import {
   CONTROL_RULE_ENTRY,
@@ -67,7 +72,7 @@ import { LogAndStreamNotifier } from './log-notifier.js';
 import { RunMarker, type PreviousRun } from './run-marker.js';
 import { SwitchableCalendar } from './switchable-calendar.js';
 import { RISKD_VERSION } from './version.js';
-import { accountSummary } from './wire-mappers.js';
+import { accountSummary, alertWire } from './wire-mappers.js';
 
 /** Options of {@link RiskdDaemon}. */
 export interface RiskdDaemonOptions {
@@ -109,6 +114,11 @@ export interface RiskdDaemonOptions {
   readonly windowsService?: boolean;
   /** Storage writer batching (benchmarks). */
   readonly storage?: { readonly batchMs?: number; readonly synchronous?: 'normal' | 'full' };
+  /** Chat delivery tuning (tests shorten the coalescing window and the backoff). */
+  readonly chat?: Pick<
+    ChatNotifierOptions,
+    'coalesceWindowMs' | 'initialBackoffMs' | 'maxBackoffMs' | 'giveUpAfterMs' | 'requestTimeoutMs' | 'fetch'
+  >;
 }
 
 /** Why the daemon wants the process to end (admin stop) or to start afresh (admin restart). */
@@ -212,6 +222,8 @@ export class RiskdDaemon {
   storage!: StorageModule;
   hub!: EventHub;
   notifier!: LogAndStreamNotifier;
+  /** Discord and Telegram delivery through the durable outbox. */
+  chat!: ChatNotifier;
   tee!: AuditTee;
   broker!: BrokerGateway;
   engine!: RiskdEngine;
@@ -228,6 +240,7 @@ export class RiskdDaemon {
   resetCatchUp!: ResetCatchUp;
   sessionWatch!: SessionWatch;
   housekeeping!: Housekeeping;
+  private connectionAlerts: ConnectionAlerts | undefined;
   /** The broker connection as last seen, and since when. */
   brokerState: { state: ConnectionState; since: Instant | null } = { state: 'disconnected', since: null };
 
@@ -343,6 +356,20 @@ export class RiskdDaemon {
       },
       'riskd ready',
     );
+    this.notifier.notify({
+      id: `daemon:daemon-started:${this.bootId}`,
+      at: this.readyAt,
+      severity: 'info',
+      kind: 'daemon-started',
+      code: 'DAEMON_STARTED',
+      title: 'Riskd started',
+      message: `Riskd ${RISKD_VERSION} protects ${protectedCount} of ${accounts.length} accounts.`,
+      fields: {
+        version: RISKD_VERSION,
+        accounts: String(accounts.length),
+        protected: String(protectedCount),
+      },
+    });
     return info;
   }
 
@@ -364,6 +391,19 @@ export class RiskdDaemon {
     if (this.phase === 'stopped' || this.phase === 'created') return;
     this.phase = 'stopping';
     this.logger.info({ reason }, 'riskd stopping');
+    this.connectionAlerts?.stop();
+    if (this.readyAt !== null) {
+      this.notifier.notify({
+        id: `daemon:daemon-stopped:${this.bootId}`,
+        at: this.clock.now(),
+        severity: 'warning',
+        kind: 'daemon-stopped',
+        code: 'DAEMON_STOPPED',
+        title: 'Riskd stopped',
+        message: `Riskd stopped (${reason}); the accounts are not protected until it runs again.`,
+        fields: { reason },
+      });
+    }
     await this.composition?.stop();
     this.marker.end();
     this.phase = 'stopped';
@@ -434,11 +474,59 @@ export class RiskdDaemon {
       name: 'notifier',
       register: (container) => {
         this.hub = new EventHub(this.root.logger.child({ component: 'live-events' }));
-        this.notifier = new LogAndStreamNotifier(this.root.logger, this.hub);
+        const logger = this.root.logger.child({ component: 'notifier' });
+        this.chat = new ChatNotifier({
+          store: container.resolve<NotificationStore>(NOTIFICATION_STORE),
+          clock: this.clock,
+          logger,
+          channels: chatChannels(this.inForce.notifications),
+          timeZone: this.inForce.tradingDay.timezone,
+          ...this.options.chat,
+          onPermanentFailure: (failure) => this.notificationFailed(failure),
+        });
+        this.notifier = new LogAndStreamNotifier(this.root.logger, this.hub, this.chat);
         container.register(EVENT_HUB, { useValue: this.hub });
         container.register(NOTIFIER, { useValue: this.notifier });
       },
+      start: () => this.chat.start(),
+      stop: () => this.chat.stop(),
     };
+  }
+
+  /** The config's notification channels or trading-day zone changed (hot reload): deliver accordingly. */
+  notificationsChanged(): void {
+    this.chat.setChannels(chatChannels(this.inForce.notifications), this.inForce.tradingDay.timezone);
+  }
+
+  /**
+   * A chat channel failed for good (or refused a message): the notifier has told the admin
+   * channels; the audit trail, the log and the live stream get it here.
+   */
+  private notificationFailed(failure: PermanentFailure): void {
+    const what =
+      failure.scope === 'channel'
+        ? `notification channel "${failure.channel}" (${failure.type}) failed for good and gets nothing more until the config changes`
+        : `notification channel "${failure.channel}" (${failure.type}) refused a message`;
+    const reason = `${what}: ${failure.reason}`;
+    this.tee.append({
+      at: failure.at,
+      kind: 'system',
+      code: 'NOTIFICATION_FAILED',
+      reason,
+      data: { ...failure },
+    });
+    this.hub.publish({
+      type: 'alert',
+      alert: alertWire({
+        id: `daemon:notification-failed:${failure.channel}:${failure.at}`,
+        at: failure.at,
+        severity: 'critical',
+        kind: 'notification-failed',
+        code: 'NOTIFICATION_FAILED',
+        title: `Notification channel ${failure.channel} failed`,
+        message: reason,
+      }),
+    });
   }
 
   private brokerModule(): HostModule {
@@ -500,10 +588,16 @@ export class RiskdDaemon {
             if (lockout) this.config.lockoutEnded(lockout);
           }
         });
+        this.connectionAlerts = new ConnectionAlerts({
+          clock: this.clock,
+          notifier: container.resolve(NOTIFIER),
+          runId: this.bootId,
+        });
         this.broker.onEvent((event) => {
           if (event.kind !== 'connection') return;
           const state = this.broker.connectionState();
           if (state !== this.brokerState.state) this.brokerState = { state, since: this.clock.now() };
+          if (this.phase === 'running') this.connectionAlerts?.update(state);
         });
         const downSince = previous.clean ? null : (previous.previous?.aliveAt ?? null);
         // Counts the fills the broker reports from while the daemon was down (the restart report).
@@ -617,7 +711,8 @@ export class RiskdDaemon {
           .add({ name: 'state-flush', run: () => this.engine.persistNow() })
           .add({ name: 'accounts-seen', run: () => this.recordAccountsSeen() })
           .add({ name: 'audit-flush', run: () => this.tee.flush() })
-          .add({ name: 'log-flush', run: () => this.root.flush() });
+          .add({ name: 'log-flush', run: () => this.root.flush() })
+          .add(outboxPruneTask({ store: this.storage.notifications, clock: this.clock, logger }));
         if (this.options.schedules === false) return;
         this.scheduler = new RiskdScheduler({
           clock: this.clock,
@@ -765,10 +860,10 @@ export class RiskdDaemon {
       data: fields,
     });
     this.notifier.notify({
-      id: `daemon:unclean-shutdown:${this.bootId}`,
+      id: `daemon:restart-report:${this.bootId}`,
       at: report.upAt,
       severity: 'critical',
-      kind: 'unclean-shutdown',
+      kind: 'restart-report',
       code: 'UNCLEAN_SHUTDOWN',
       title: 'Riskd restarted after an unclean shutdown',
       message,
