@@ -257,14 +257,14 @@ function exercised(stats: { exercised: Record<string, number> }, what: string, h
 /**
  * Whether a critical alert said, after `since`, that enforcement on the account failed or had to
  * escalate (escalation, enforcement-failed), or that the broker refuses to let Riskd act on it
- * (alert-only, which holds for good).
+ * (account-alert-only, which holds for good).
  */
 function escalatedOn(desk: EngineDesk, accountId: AccountId, since = Number.NEGATIVE_INFINITY): boolean {
   return desk.notifier.alerts.some(
     (a) =>
       a.severity === 'critical' &&
       a.accountId === accountId &&
-      (a.kind === 'alert-only' ||
+      (a.kind === 'account-alert-only' ||
         ((a.kind === 'escalation' || a.kind === 'enforcement-failed') && a.at > since)),
   );
 }
@@ -520,7 +520,7 @@ async function runG1(s: Scenario): Promise<void> {
   exercised(
     g1,
     'alert-only account',
-    desk.notifier.alerts.some((a) => a.kind === 'alert-only'),
+    desk.notifier.alerts.some((a) => a.kind === 'account-alert-only'),
   );
   await desk.engine.stop({ drainMs: 0 });
 }

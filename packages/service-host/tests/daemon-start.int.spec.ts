@@ -103,7 +103,11 @@ describe('restart safety', () => {
     // The lockout ended at Tuesday's reset: it is gone once its (past) end timer runs.
     await desk.advance(0);
     expect(second.daemon.engine.state.account(1)?.lockouts.size).toBe(0);
-    const audit = await second.daemon.storage.audit.list({ kind: 'system', code: 'UNCLEAN_SHUTDOWN' });
+    // The audit row is batched by the storage writer: wait until it is committed.
+    const audit = await waitFor(async () => {
+      const page = await second.daemon.storage.audit.list({ kind: 'system', code: 'UNCLEAN_SHUTDOWN' });
+      return page.entries.length > 0 ? page : undefined;
+    }, 'the UNCLEAN_SHUTDOWN audit row');
     expect(audit.entries).toHaveLength(1);
     expect(audit.entries[0]?.reason).toMatch(
       /^unclean shutdown, down from 2026-01-06T16:0\d:\d\d\.\d{3}Z to 2026-01-08T15:00:00\.000Z, 1 fills reconciled, \d+ actions taken on start$/,
