@@ -16,6 +16,9 @@
  *    rows committed in the database at the end.
  * 4. rssMb: the daemon process's largest resident set size over the run (/proc/<pid>/status).
  *
+ * BENCH_CHAT=1 turns chat delivery on: a Discord channel (a loopback fake of the webhook API in
+ * this process) gets every alert through the daemon's outbox; the notes say how many messages.
+ *
  * Prints a table and writes bench-results/service-host.json at the workspace root.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -28,6 +31,9 @@ import Database from 'better-sqlite3';
 import { startSimulator, type RunningSimulator } from '@riskd/projectx-sim';
 import { RISKD_NODE_FLAGS } from '../src/service/service-spec.js';
 import { reportBench } from '@riskd/core-engine/testing';
+import { FakeDiscordServer } from '@riskd/notifier/testing';
+
+const CHAT = process.env['BENCH_CHAT'] === '1';
 
 const ACCOUNTS = 20;
 const QUOTES = Number(process.env['BENCH_QUOTES'] ?? 100_000);
@@ -193,6 +199,7 @@ async function main(): Promise<void> {
     waiting.delete(accountId);
     latencies.push(Number(atNs - sentNs) / 1e6);
   });
+  const discord = await new FakeDiscordServer().start();
   const dir = mkdtempSync(path.join(tmpdir(), 'riskd-bench-'));
   const configPath = path.join(dir, 'riskd.config.json');
   writeFileSync(
@@ -217,6 +224,7 @@ async function main(): Promise<void> {
       },
       api: { port: 0 },
       logging: { level: 'warn' },
+      ...(CHAT ? { notifications: { discord: [{ id: 'desk', webhookUrl: discord.webhookUrl }] } } : {}),
       rules: [
         { rule: 'position-loss-limit', options: { limit: LOSS_LIMIT } },
         { rule: 'daily-loss-limit', options: { limit: 1_000_000 } },
@@ -402,6 +410,10 @@ async function main(): Promise<void> {
       `audit: ${(rowsAfter - rowsBefore).toLocaleString('en-US')} rows in ${cycles} cycles of 20 breaches; ${committed.toLocaleString('en-US')} rows committed in all (appended so far: ${rowsAfter.toLocaleString('en-US')})`,
     );
     clearInterval(rssTimer);
+    if (CHAT)
+      notes.push(
+        `chat: ${discord.successes().length.toLocaleString('en-US')} Discord messages delivered during the run (coalesced per account and second)`,
+      );
 
     reportBench(
       'service-host',
@@ -421,6 +433,7 @@ async function main(): Promise<void> {
     door.server.closeAllConnections();
     door.server.close();
     await sim.close();
+    await discord.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
