@@ -209,7 +209,26 @@ export interface RoundTripWire {
   readonly maxSize: number;
 }
 
-/** A lockout of an account or of one symbol on it. Flat: `symbol` is null for account scope. */
+/**
+ * One more reason a lockout's scope stays locked: another lockout asked for on the same scope,
+ * which holds after the lockout's own end passes (RULES.md: "the latest end wins").
+ */
+export interface LockoutHoldWire {
+  readonly ruleId: string;
+  readonly instanceId: string;
+  readonly code: string;
+  readonly reason: string;
+  readonly startedAt: IsoInstant;
+  /** The instant it ends, or null when a condition ends it. */
+  readonly endsAt: IsoInstant | null;
+  readonly endCondition: LockoutCondition | null;
+}
+
+/**
+ * A lockout of an account or of one symbol on it. Flat: `symbol` is null for account scope. Its
+ * own fields are the hold that ends last (a condition ranks above any instant); the scope is locked
+ * until every hold in `holds` has ended too.
+ */
 export interface LockoutWire {
   /** `<accountId>:account` or `<accountId>:symbol:<SYMBOL>`. */
   readonly id: string;
@@ -224,6 +243,11 @@ export interface LockoutWire {
   /** The instant it ends, or null when a condition ends it. */
   readonly endsAt: IsoInstant | null;
   readonly endCondition: LockoutCondition | null;
+  /**
+   * The other holds on this scope, latest end first (empty when there are none). Riskd always
+   * sends it; it is optional so that lockouts written by an older daemon still read.
+   */
+  readonly holds?: readonly LockoutHoldWire[];
 }
 
 export interface AccountDetail extends AccountSummary {

@@ -42,25 +42,30 @@ describe('config fail-safe lockouts', () => {
       })),
     );
     expect(lockouts.every(isConfigFailSafeLockout)).toBe(true);
-    expect(state).toEqual({ startedAt: T0, problems, superseded: [] });
+    expect(state).toEqual({ startedAt: T0, problems });
   });
 
-  it('when an account lockout was in force then the fail-safe keeps it aside and puts it back when lifted', () => {
+  it('when an account lockout was in force then the fail-safe joins it as a hold, and lifting the fail-safe leaves it', () => {
     const daily = dailyLoss(70001, T0 + 3_600_000);
-    const { lockouts, state } = startConfigFailSafe([70001], [daily], T0, problems);
-    expect(state.superseded).toEqual([daily]);
-    const { lift, restore } = endConfigFailSafe(state, lockouts, T0 + 60_000);
-    expect(lift).toEqual(lockouts);
-    expect(restore).toEqual([daily]);
+    const { lockouts } = startConfigFailSafe([70001], [daily], T0, problems);
+    expect(lockouts.map((l) => [l.code, (l.holds ?? []).map((h) => h.code)])).toEqual([
+      ['CONFIG_INVALID', ['DAILY_LOSS_LIMIT']],
+    ]);
+    expect(lockouts.every(isConfigFailSafeLockout)).toBe(true);
+    const { lift, keep } = endConfigFailSafe(lockouts, T0 + 60_000);
+    expect(lift).toEqual([]);
+    expect(keep).toEqual([daily]);
   });
 
-  it('when the replaced lockout has ended by the time the file is fixed then it is not put back', () => {
+  it('when the other lockout has ended by the time the file is fixed then the whole lockout lifts', () => {
     const daily = dailyLoss(70001, T0 + 60_000);
-    const { lockouts, state } = startConfigFailSafe([70001], [daily], T0, problems);
-    expect(endConfigFailSafe(state, lockouts, T0 + 120_000).restore).toEqual([]);
+    const { lockouts } = startConfigFailSafe([70001], [daily], T0, problems);
+    const ended = endConfigFailSafe([...lockouts, daily], T0 + 120_000);
+    // Only lockouts the fail-safe holds are touched.
+    expect(ended).toEqual({ lift: lockouts, keep: [] });
   });
 
-  it('when the file breaks again while the fail-safe holds then accounts already locked are not locked twice', () => {
+  it('when the file breaks again while the fail-safe holds then accounts already held are not held twice', () => {
     const first = startConfigFailSafe([70001], [], T0, problems);
     const again = startConfigFailSafe([70001, 70002], first.lockouts, T0 + 5000, problems, first.state);
     expect(again.lockouts.map((l) => l.accountId)).toEqual([70002]);

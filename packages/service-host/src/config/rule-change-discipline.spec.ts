@@ -467,6 +467,16 @@ describe('lockoutsLiftedByConfig', () => {
     expect(lockoutsLiftedByConfig([cl, gc, daily, failSafe], ruleSet)).toEqual([gc]);
   });
 
+  it('when the symbol-unblocked end is a hold under another primary then the lockout is still released', async () => {
+    const ruleSet = resolveRuleSet(standardRegistry, await configOf([dll(500)]));
+    const cl = lockout(1, { kind: 'symbol', symbol: 'CL' }, unblocked);
+    const session = lockout(1, { kind: 'symbol', symbol: 'CL' }, { kind: 'at', at: T0 + 3_600_000 });
+    // The hold is what is asked about: a lockout whose primary is some other end still lifts it.
+    const { id: _id, accountId: _accountId, scope: _scope, ...hold } = cl;
+    const combined: Lockout = { ...session, instanceId: 'trading-session', holds: [hold] };
+    expect(lockoutsLiftedByConfig([combined], ruleSet)).toEqual([combined]);
+  });
+
   it('when the symbol-block instance is gone then its lockouts lift', async () => {
     const ruleSet = resolveRuleSet(standardRegistry, await configOf([dll(500)]));
     const cl = lockout(1, { kind: 'symbol', symbol: 'CL' }, unblocked);

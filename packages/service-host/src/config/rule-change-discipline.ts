@@ -6,6 +6,8 @@ import {
   type Holiday,
   type Instant,
   type Lockout,
+  lockoutHolds,
+  lockoutOfHold,
   type ResolvedRuleSet,
   type RuleEntryConfig,
   type RuleMode,
@@ -494,10 +496,13 @@ export class RuleChangeDiscipline {
 }
 
 /**
- * The lockouts a new rule set in force lifts: those whose stated end is `symbol-unblocked` and
- * whose rule instance is gone from the account, or whose instance says the condition no longer
- * holds (`RuleEvaluator.conditionHolds`). Every other lockout stays, whatever the config says.
- * Ask it after installing a rule set (a tightening now, the loosenings at the reset or forced).
+ * The lockouts a new rule set in force releases: those with a hold whose stated end is
+ * `symbol-unblocked` and whose rule instance is gone from the account, or whose instance says the
+ * condition no longer holds (`RuleEvaluator.conditionHolds`, asked with that hold as a lockout).
+ * Only that hold is to end (release with `cleared: 'symbol-unblocked'`): another hold on the
+ * symbol (e.g. a session lockout until an instant) keeps it locked. Every other lockout stays,
+ * whatever the config says. Ask it after installing a rule set (a tightening now, the loosenings
+ * at the reset or forced).
  */
 export function lockoutsLiftedByConfig(
   lockouts: Iterable<Lockout>,
@@ -506,15 +511,19 @@ export function lockoutsLiftedByConfig(
 ): Lockout[] {
   const lifted: Lockout[] = [];
   for (const lockout of lockouts) {
-    if (lockout.end.kind !== 'condition' || lockout.end.condition !== 'symbol-unblocked') continue;
+    const hold = lockoutHolds(lockout).find(
+      (h) => h.end.kind === 'condition' && h.end.condition === 'symbol-unblocked',
+    );
+    if (!hold) continue;
     const rules = ruleSet.forAccount(lockout.accountId, nameOf(lockout.accountId));
-    const instance = rules.protected ? rules.instance(lockout.instanceId) : undefined;
-    if (!instance || instance.ruleId !== lockout.ruleId) {
+    const instance = rules.protected ? rules.instance(hold.instanceId) : undefined;
+    if (!instance || instance.ruleId !== hold.ruleId) {
       lifted.push(lockout);
       continue;
     }
     const holds = instance.evaluator.conditionHolds;
-    if (holds !== undefined && !holds.call(instance.evaluator, lockout)) lifted.push(lockout);
+    if (holds !== undefined && !holds.call(instance.evaluator, lockoutOfHold(lockout, hold)))
+      lifted.push(lockout);
   }
   return lifted;
 }

@@ -255,10 +255,15 @@ export class ConfigController {
     });
   }
 
-  /** While the fail-safe holds, an account whose other lockout ended gets the fail-safe lockout. */
+  /**
+   * While the fail-safe holds, an account whose other lockout ended gets the fail-safe lockout
+   * (the fail-safe is only set on accounts without an account lockout). Nothing to do when only
+   * one hold of the lockout ended and another keeps the account locked.
+   */
   lockoutEnded(lockout: Lockout): void {
     const failsafe = this.daemon.switches.failsafe;
     if (!failsafe || lockout.scope.kind !== 'account' || isConfigFailSafeLockout(lockout)) return;
+    if (this.daemon.engine.state.account(lockout.accountId)?.lockouts.has(lockout.id)) return;
     queueMicrotask(() => {
       if (!this.daemon.switches.failsafe || this.daemon.phase !== 'running') return;
       const decision = failsafeDecision(failsafe.reason);
@@ -272,9 +277,15 @@ export class ConfigController {
     });
   }
 
+  /**
+   * Ends the fail-safe's hold (`config-valid`) on every lockout it holds; a lockout held by
+   * something else too (a time lockout that came after the fail-safe) continues as that.
+   */
   private liftFailsafeLockouts(why: string): Lockout[] {
     const lifted = this.daemon.engine.state.allLockouts().filter(isConfigFailSafeLockout);
-    for (const lockout of lifted) this.daemon.liftLockout(lockout, why, { kind: 'config', actor: 'config' });
+    for (const lockout of lifted) {
+      this.daemon.liftLockout(lockout, why, { kind: 'config', actor: 'config', cleared: 'config-valid' });
+    }
     return lifted;
   }
 
@@ -374,6 +385,7 @@ export class ConfigController {
         this.daemon.liftLockout(lockout, 'its rule no longer blocks the symbol', {
           kind: 'config',
           actor: 'config',
+          cleared: 'symbol-unblocked',
         });
       }
     }

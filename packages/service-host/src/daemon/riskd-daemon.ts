@@ -13,6 +13,9 @@ import {
   RuleRegistry,
   STATE_STORE,
   SystemClock,
+  formatLockoutEnd,
+  holdInForce,
+  lockoutOfHold,
   resolveRuleSet,
   type AuditLog,
   type BrokerGateway,
@@ -22,6 +25,7 @@ import {
   type ConnectionState,
   type Instant,
   type Lockout,
+  type LockoutCondition,
   type Logger,
   type NotificationStore,
   type ResolvedRuleSet,
@@ -797,44 +801,90 @@ export class RiskdDaemon {
   }
 
   /**
-   * Lifts a lockout outside its own end: an admin clear (with a reason), the config fail-safe
-   * lifting, or a config change that unblocks a symbol. Removed from state and storage durably,
-   * audited, alerted and published.
+   * Lifts a lockout outside its own end: an admin clear (with a reason) ends the whole lockout,
+   * every hold included, and says so; the config fail-safe lifting or a config change that
+   * unblocks a symbol ends only the hold of that condition (`by.cleared`, by default the
+   * lockout's own end condition), and when another hold remains the lockout continues as it,
+   * rewritten durably with its end timer. Audited (a `lockout-ended` row per ended hold, with
+   * `continuesAs` when the scope stays locked), alerted and published.
    */
-  liftLockout(lockout: Lockout, why: string, by: { kind: 'admin' | 'config'; actor: string }): void {
-    this.engine.state.removeLockout(lockout.id);
+  liftLockout(
+    lockout: Lockout,
+    why: string,
+    by: { kind: 'admin' | 'config'; actor: string; cleared?: LockoutCondition },
+  ): void {
+    const cleared = by.cleared ?? (lockout.end.kind === 'condition' ? lockout.end.condition : undefined);
+    const result = this.engine.releaseLockout(
+      lockout.id,
+      by.kind === 'admin' ? { all: true } : cleared ? { cleared } : {},
+    );
+    if (!result || result.ended.length === 0) return;
     const now = this.clock.now();
-    void this.storage.stateStore
-      .write([{ ns: 'lockout', key: lockout.id, value: null }], { durable: true })
-      .catch((err: unknown) =>
-        this.logger.error({ err, lockoutId: lockout.id }, 'lockout removal was not written'),
-      );
-    const scope = lockout.scope.kind === 'account' ? 'account' : `symbol ${lockout.scope.symbol}`;
-    const reason =
-      by.kind === 'admin'
-        ? `lockout of ${scope} (${lockout.code}) cleared by the admin: ${why}`
-        : `lockout of ${scope} (${lockout.code}) lifted: ${why}`;
-    this.tee.append({
-      at: now,
-      kind: 'lockout-ended',
-      accountId: lockout.accountId,
-      ruleId: lockout.ruleId,
-      instanceId: lockout.instanceId,
-      code: lockout.code,
-      reason,
-      data: { lockout, clearedBy: by, why },
-    });
-    this.notifier.notify({
-      id: `daemon:lockout-lifted:${lockout.id}:${now}`,
-      at: now,
-      severity: by.kind === 'admin' ? 'warning' : 'info',
-      kind: by.kind === 'admin' ? 'lockout-cleared' : 'lockout-ended',
-      accountId: lockout.accountId,
-      ruleId: lockout.ruleId,
-      code: lockout.code,
-      title: by.kind === 'admin' ? 'Lockout cleared by the admin' : 'Lockout lifted',
-      message: reason,
-    });
+    const before = result.lockout;
+    const scope = before.scope.kind === 'account' ? 'account' : `symbol ${before.scope.symbol}`;
+    const clearedBy = { kind: by.kind, actor: by.actor };
+    if (by.kind === 'admin') {
+      // The primary comes first; holds whose instant already passed no longer locked anything.
+      const others = result.ended.slice(1).filter((h) => holdInForce(h, now));
+      const what =
+        others.length === 0
+          ? `lockout of ${scope} (${before.code})`
+          : `lockout of ${scope} (${before.code}) and its other holds (${others.map((h) => `${h.code} ${formatLockoutEnd(h.end)}`).join(', ')})`;
+      const reason = `${what} cleared by the admin: ${why}`;
+      this.tee.append({
+        at: now,
+        kind: 'lockout-ended',
+        accountId: before.accountId,
+        ruleId: before.ruleId,
+        instanceId: before.instanceId,
+        code: before.code,
+        reason,
+        data: { lockout: before, clearedBy, why },
+      });
+      this.notifier.notify({
+        id: `daemon:lockout-lifted:${before.id}:${now}`,
+        at: now,
+        severity: 'warning',
+        kind: 'lockout-cleared',
+        accountId: before.accountId,
+        ruleId: before.ruleId,
+        code: before.code,
+        title: 'Lockout cleared by the admin',
+        message: reason,
+      });
+      return;
+    }
+    const remaining = result.remaining;
+    for (const [i, hold] of result.ended.entries()) {
+      const still = remaining
+        ? `; the ${scope} stays locked ${formatLockoutEnd(remaining.end)} by ${remaining.code}`
+        : '';
+      const reason = `lockout of ${scope} (${hold.code}) lifted: ${why}${still}`;
+      const ended = result.ended.length === 1 && !remaining ? before : lockoutOfHold(before, hold);
+      this.tee.append({
+        at: now,
+        kind: 'lockout-ended',
+        accountId: before.accountId,
+        ruleId: hold.ruleId,
+        instanceId: hold.instanceId,
+        code: hold.code,
+        reason,
+        data: { lockout: ended, ...(remaining ? { continuesAs: remaining } : {}), clearedBy, why },
+      });
+      this.notifier.notify({
+        id: `daemon:lockout-lifted:${before.id}:${now}${i === 0 ? '' : `:${i}`}`,
+        at: now,
+        severity: 'info',
+        kind: 'lockout-ended',
+        accountId: before.accountId,
+        ruleId: hold.ruleId,
+        code: hold.code,
+        title: remaining
+          ? `Still locked ${formatLockoutEnd(remaining.end)} by ${remaining.code}`
+          : 'Lockout lifted',
+        message: reason,
+      });
+    }
   }
 
   private recordRestart(report: RestartReport): void {

@@ -2,6 +2,7 @@ import type {
   AccountDetail,
   AccountSummary,
   AlertWire,
+  LockoutHoldWire,
   LockoutWire,
   OrderStatusWire,
   OrderTypeWire,
@@ -20,6 +21,7 @@ import {
   type Alert,
   type Instant,
   type Lockout,
+  type LockoutHold,
   type Micros,
   type Order,
   type PnlView,
@@ -57,19 +59,28 @@ export function pnlWire(pnl: PnlView): PnlWire {
   };
 }
 
+/** One hold of a lockout on the wire (the same flat shape as the lockout's own fields). */
+export function lockoutHoldWire(hold: LockoutHold): LockoutHoldWire {
+  return {
+    ruleId: hold.ruleId,
+    instanceId: hold.instanceId,
+    code: hold.code,
+    reason: hold.reason,
+    startedAt: iso(hold.startedAt),
+    endsAt: hold.end.kind === 'at' ? iso(hold.end.at) : null,
+    endCondition: hold.end.kind === 'condition' ? hold.end.condition : null,
+  };
+}
+
+/** A lockout on the wire: its primary hold flat, the other holds in `holds` (always sent, maybe empty). */
 export function lockoutWire(lockout: Lockout): LockoutWire {
   return {
     id: lockout.id,
     accountId: lockout.accountId,
     scope: lockout.scope.kind,
     symbol: lockout.scope.kind === 'symbol' ? lockout.scope.symbol : null,
-    ruleId: lockout.ruleId,
-    instanceId: lockout.instanceId,
-    code: lockout.code,
-    reason: lockout.reason,
-    startedAt: iso(lockout.startedAt),
-    endsAt: lockout.end.kind === 'at' ? iso(lockout.end.at) : null,
-    endCondition: lockout.end.kind === 'condition' ? lockout.end.condition : null,
+    ...lockoutHoldWire(lockout),
+    holds: (lockout.holds ?? []).map(lockoutHoldWire),
   };
 }
 

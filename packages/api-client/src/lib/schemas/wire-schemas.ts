@@ -206,7 +206,17 @@ export const ROUND_TRIP_SCHEMA = closedObject({
   maxSize: integer({ minimum: 1 }),
 });
 
-export const LOCKOUT_SCHEMA = closedObject({
+export const LOCKOUT_HOLD_SCHEMA = closedObject({
+  ruleId: text(),
+  instanceId: text(),
+  code: text(),
+  reason: text(),
+  startedAt: instant(),
+  endsAt: nullable(instant('The instant it ends; null when a condition ends it.')),
+  endCondition: nullable(stringEnum(LOCKOUT_CONDITION_VALUES)),
+});
+
+const LOCKOUT_PROPERTIES = {
   id: text({ description: '`<accountId>:account` or `<accountId>:symbol:<SYMBOL>`.' }),
   accountId,
   scope: stringEnum(['account', 'symbol']),
@@ -218,7 +228,17 @@ export const LOCKOUT_SCHEMA = closedObject({
   startedAt: instant(),
   endsAt: nullable(instant('The instant it ends; null when a condition ends it.')),
   endCondition: nullable(stringEnum(LOCKOUT_CONDITION_VALUES)),
-});
+  holds: arrayOf(LOCKOUT_HOLD_SCHEMA, {
+    description:
+      'The other holds on this scope, latest end first: the scope is locked until every one has ended too.',
+  }),
+};
+
+/** `holds` is the one optional field: lockouts written by a daemon before holds existed lack it. */
+export const LOCKOUT_SCHEMA = closedObject(
+  LOCKOUT_PROPERTIES,
+  Object.keys(LOCKOUT_PROPERTIES).filter((key) => key !== 'holds'),
+);
 
 export const ACCOUNT_DETAIL_SCHEMA = closedObject({
   ...ACCOUNT_SUMMARY_PROPERTIES,

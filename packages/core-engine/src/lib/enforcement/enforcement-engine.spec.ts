@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Lockout } from '../domain/lockout.js';
 import { OrderType } from '../domain/types.js';
 import { EnforcementConfigError } from './enforcement-errors.js';
 import { EnforcementEngine } from './enforcement-engine.js';
@@ -527,6 +528,53 @@ describe('EnforcementEngine: durability', () => {
     expect(h.store.get('lockout', '1:symbol:MNQ')).toMatchObject({
       scope: { kind: 'symbol', symbol: 'MNQ' },
     });
+  });
+
+  it('when a hold joins a lockout in force then the combined record is written and the row names the new hold and what else holds', async () => {
+    const h = await EnforcementHarness.create();
+    const reset = h.clock.now() + 8 * 3_600_000;
+    const first = h.lockout(1, { kind: 'account' }, { kind: 'at', at: reset }, { code: 'DAILY_LOSS_LIMIT' });
+    h.execute(h.account(1, { lockouts: [first] }));
+    await h.settle();
+    await h.advance(1_000);
+    const second = h.lockout(
+      1,
+      { kind: 'account' },
+      { kind: 'condition', condition: 'config-valid' },
+      { code: 'CONFIG_FAILSAFE', reason: 'config file invalid' },
+    );
+    h.execute(h.account(1, { lockouts: [second] }));
+    await h.settle();
+
+    const written = h.store.get('lockout', '1:account') as Lockout;
+    expect([written, ...(written.holds ?? [])].map((l) => [l.code, l.end])).toEqual([
+      ['CONFIG_FAILSAFE', { kind: 'condition', condition: 'config-valid' }],
+      ['DAILY_LOSS_LIMIT', { kind: 'at', at: reset }],
+    ]);
+    const rows = h.audit.ofKind('lockout-started');
+    expect(rows.map((r) => r.code)).toEqual(['DAILY_LOSS_LIMIT', 'CONFIG_FAILSAFE']);
+    expect(rows[1]?.reason).toBe(
+      `account locked until config-valid: config file invalid; also locked until ${new Date(reset).toISOString()} (DAILY_LOSS_LIMIT)`,
+    );
+    expect(rows[1]?.data).toMatchObject({ extended: true, hold: { code: 'CONFIG_FAILSAFE' } });
+    expect(h.notifier.ofKind('lockout-started').map((a) => a.code)).toEqual([
+      'DAILY_LOSS_LIMIT',
+      'CONFIG_FAILSAFE',
+    ]);
+  });
+
+  it('when one outcome asks for two ends on one scope then one record is written and each hold is announced once', async () => {
+    const h = await EnforcementHarness.create();
+    const a = h.lockout(1, { kind: 'account' }, { kind: 'condition', condition: 'can-trade' }, { code: 'A' });
+    const b = h.lockout(1, { kind: 'account' }, { kind: 'at', at: h.clock.now() + 60_000 }, { code: 'B' });
+    const outcome = h.outcome(h.account(1, { lockouts: [a, b] }));
+    h.engine.execute(outcome);
+    h.engine.execute(outcome);
+    await h.settle();
+
+    const durable = h.store.writeLog.filter((w) => w.durable);
+    expect(durable.map((w) => w.records.map((r) => `${r.ns}:${r.key}`))).toEqual([['lockout:1:account']]);
+    expect(h.audit.ofKind('lockout-started').map((r) => r.code)).toEqual(['A', 'B']);
   });
 
   it('when the durable write fails then a critical alert is raised and the close still goes out', async () => {

@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../clock/clock.js';
-import { lockoutId, type Lockout, type LockoutEnd } from '../domain/lockout.js';
+import { lockoutHolds, lockoutId, type Lockout, type LockoutHold } from '../domain/lockout.js';
 import type {
   AccountId,
   BrokerPosition,
@@ -285,8 +285,10 @@ export class EnforcementEngine {
   private readonly positionTasks = new Map<string, Task>();
   /** The cancel task per (account, order), active or recently finished. */
   private readonly cancelTasks = new Map<string, Task>();
-  /** Lockouts written so far: id -> the JSON written, so an identical lockout is not written or announced twice. */
+  /** Lockouts written so far: id -> the JSON written, so an identical record is not written twice. */
   private readonly persistedLockouts = new Map<string, string>();
+  /** Holds announced per lockout id (their keys), so one hold is announced once. */
+  private readonly announcedHolds = new Map<string, Set<string>>();
   /** "Would have" rows recorded recently: dedupe key -> time. */
   private readonly shadowSeen = new Map<string, Instant>();
   private readonly idleWaiters: (() => void)[] = [];
@@ -401,6 +403,7 @@ export class EnforcementEngine {
       if (record.ns === 'lockout') {
         const lockout = record.value as Lockout;
         this.persistedLockouts.set(record.key, this.lockoutSignature(lockout));
+        this.announcedHolds.set(record.key, new Set(lockoutHolds(lockout).map(holdKey)));
       } else if (record.ns === 'intent') {
         if (!isReduceIntent(record.value)) {
           this.logger.warn({ key: record.key }, 'ignoring a malformed enforcement intent');
@@ -1280,6 +1283,13 @@ export class EnforcementEngine {
     });
   }
 
+  /**
+   * Writes the lockout record of a request's scope (the state manager's, which the facade already
+   * combined with the holds in force) and announces the request's hold: a `lockout-started` row
+   * and a warning alert naming this hold, and what else keeps the scope locked. An identical record
+   * is not written twice and a hold is not announced twice (the same outcome executed again, a
+   * restored record).
+   */
   private recordLockout(
     request: LockoutRequest,
     event: Record<string, unknown>,
@@ -1288,11 +1298,7 @@ export class EnforcementEngine {
   ): void {
     const d = request.decision;
     const id = lockoutId(request.accountId, request.scope);
-    // The state manager's lockout (already set in memory) is authoritative: it holds the merged end.
-    const lockout: Lockout = this.accounts.get(request.accountId)?.lockouts.get(id) ?? {
-      id,
-      accountId: request.accountId,
-      scope: request.scope,
+    const hold: LockoutHold = {
       ruleId: d.ruleId,
       instanceId: d.instanceId,
       code: d.code,
@@ -1300,30 +1306,53 @@ export class EnforcementEngine {
       startedAt: d.decidedAt,
       end: request.end,
     };
+    const lockout: Lockout = this.accounts.get(request.accountId)?.lockouts.get(id) ?? {
+      id,
+      accountId: request.accountId,
+      scope: request.scope,
+      ...hold,
+    };
     const signature = this.lockoutSignature(lockout);
-    if (this.persistedLockouts.get(id) === signature && !this.ended(lockout.end)) return;
     const extended = this.persistedLockouts.has(id);
-    this.persistedLockouts.set(id, signature);
-    records.push({ ns: 'lockout', key: id, value: lockout });
-    const text = `${formatScope(lockout.scope)} locked ${formatLockoutEnd(lockout.end)}: ${lockout.reason}`;
+    if (this.persistedLockouts.get(id) !== signature) {
+      this.persistedLockouts.set(id, signature);
+      records.push({ ns: 'lockout', key: id, value: lockout });
+    }
+    const key = holdKey(hold);
+    const holds = lockoutHolds(lockout);
+    const announced = this.announcedHolds.get(id);
+    const inRecord = new Set(holds.map(holdKey));
+    // A hold the record does not carry (subsumed by one in force) started nothing.
+    if (announced?.has(key) || !inRecord.has(key)) return;
+    // Only holds still in the record are remembered: they are what can be executed again.
+    this.announcedHolds.set(
+      id,
+      new Set([...(announced ?? []), key].filter((k) => k === key || inRecord.has(k))),
+    );
+    const others = holds.filter((h) => holdKey(h) !== key);
+    const also =
+      others.length === 0
+        ? ''
+        : `; also locked ${others.map((h) => `${formatLockoutEnd(h.end)} (${h.code})`).join(', ')}`;
+    const text = `${formatScope(lockout.scope)} locked ${formatLockoutEnd(hold.end)}: ${hold.reason}${also}`;
     this.appendAudit({
       kind: 'lockout-started',
       accountId: request.accountId,
-      ruleId: lockout.ruleId,
-      instanceId: lockout.instanceId,
-      code: lockout.code,
+      ruleId: hold.ruleId,
+      instanceId: hold.instanceId,
+      code: hold.code,
       reason: text,
       mode: 'enforce',
       event,
       timings: { receivedAt, decidedAt: d.decidedAt },
-      data: { lockout, extended },
+      data: { lockout, extended, hold },
     });
     // A lockout is intended behaviour the trader must know about, but not an emergency: warning.
-    this.alert('warning', 'lockout-started', `${id}:${lockout.startedAt}`, request.accountId, {
+    this.alert('warning', 'lockout-started', `${id}:${hold.startedAt}`, request.accountId, {
       title: `${this.accountName(request.accountId)}: ${formatScope(lockout.scope)} locked`,
       message: text,
-      ruleId: lockout.ruleId,
-      code: lockout.code,
+      ruleId: hold.ruleId,
+      code: hold.code,
     });
   }
 
@@ -1559,13 +1588,9 @@ export class EnforcementEngine {
   }
 
   private lockoutSignature(lockout: Lockout): string {
-    // The risk engine only asks for lockouts that are new or end later, so anything but an exact
-    // repeat (the same outcome executed twice, a restored record) is written and announced.
+    // The facade only changes a record when a hold is added or released, so anything but an exact
+    // repeat (the same outcome executed twice, a restored record) is written.
     return JSON.stringify(lockout);
-  }
-
-  private ended(end: LockoutEnd): boolean {
-    return end.kind === 'at' && end.at <= this.clock.now();
   }
 
   private isActive(task: Task): boolean {
@@ -1600,4 +1625,10 @@ export class EnforcementEngine {
     }
     for (const [key, at] of this.shadowSeen) if (now - at >= SHADOW_REPEAT_MS) this.shadowSeen.delete(key);
   }
+}
+
+/** Identifies one hold of a lockout: who asked, when, and for which end. */
+function holdKey(hold: LockoutHold): string {
+  const end = hold.end.kind === 'at' ? `at:${hold.end.at}` : `condition:${hold.end.condition}`;
+  return `${hold.instanceId}|${hold.code}|${hold.startedAt}|${end}`;
 }

@@ -1,4 +1,4 @@
-import type { LockoutEnd, LockoutScope } from '../domain/lockout.js';
+import type { LockoutScope } from '../domain/lockout.js';
 import type { EngineEvent } from '../events/events.js';
 import type { AlertSeverity } from '../ports/notifier.js';
 import type { Decision } from '../rules/rule-api.js';
@@ -96,9 +96,8 @@ export function formatScope(scope: LockoutScope): string {
   return scope.kind === 'account' ? 'account' : `symbol ${scope.symbol}`;
 }
 
-export function formatLockoutEnd(end: LockoutEnd): string {
-  return end.kind === 'at' ? `until ${new Date(end.at).toISOString()}` : `until ${end.condition}`;
-}
+// Lives with the lockout model (it is public there); kept here for the enforcement texts.
+export { formatLockoutEnd } from '../domain/lockout.js';
 
 /** What a decision asks for, as a past-tense phrase for "would have ..." rows. */
 export function describeDecision(d: Decision, contractName: string | undefined): string {

@@ -1,8 +1,8 @@
 import { DEFAULT_TRADING_DAY_CONFIG } from '../calendar/default-trading-day-config.js';
 import { MarketCalendar } from '../calendar/market-calendar.js';
 import { FakeClock } from '../clock/clock.js';
-import type { LockoutEnd, LockoutScope } from '../domain/lockout.js';
-import { lockoutId } from '../domain/lockout.js';
+import type { Lockout, LockoutEnd, LockoutScope } from '../domain/lockout.js';
+import { addLockoutHold, lockoutId } from '../domain/lockout.js';
 import type { AccountId, ContractId, OrderId } from '../domain/types.js';
 import type { EngineEvent } from '../events/events.js';
 import { MemoryLogger } from '../ports/logger.js';
@@ -193,23 +193,33 @@ export class EnforcementHarness {
     };
   }
 
-  lockout(accountId: AccountId, scope: LockoutScope, end: LockoutEnd): LockoutRequest {
+  lockout(
+    accountId: AccountId,
+    scope: LockoutScope,
+    end: LockoutEnd,
+    extra: Partial<Omit<Decision, 'accountId' | 'action'>> = {},
+  ): LockoutRequest {
     const decision = this.decision(accountId, 'none', {
       lockout: { scope, end: { kind: 'reset' } },
       severity: 'warning',
+      ...extra,
     });
-    // The facade sets the lockout in state before enforcement runs.
-    this.state.setLockout({
-      id: lockoutId(accountId, scope),
-      accountId,
-      scope,
+    // The facade combines the request with the lockout in force on its scope and sets the record
+    // in state before enforcement runs.
+    const id = lockoutId(accountId, scope);
+    const hold = {
       ruleId: decision.ruleId,
       instanceId: decision.instanceId,
       code: decision.code,
       reason: decision.reason,
       startedAt: decision.decidedAt,
       end,
-    });
+    };
+    const existing = this.state.account(accountId)?.lockouts.get(id);
+    const lockout: Lockout = existing
+      ? addLockoutHold(existing, hold, decision.decidedAt)
+      : { id, accountId, scope, ...hold };
+    this.state.setLockout(lockout);
     return { accountId, scope, end, decision };
   }
 

@@ -526,6 +526,207 @@ describe('RiskdEngine: time (rule timers, condition lockouts, resets)', () => {
   });
 });
 
+describe('RiskdEngine: lockout holds (the latest end wins, every end holds)', () => {
+  const RESET = Date.UTC(2026, 0, 6, 23, 0);
+  const HOLD_RULES: RuleEntryConfig[] = [
+    { rule: 'test-daily-loss', options: { limit: 500 } },
+    { rule: 'test-can-trade' },
+  ];
+
+  /** Opens 2 ES and moves the quote through the daily loss limit: flatten + lockout until the reset. */
+  async function breachDailyLoss(desk: Desk): Promise<void> {
+    desk.broker.setQuote(ES, { bid: 6000, ask: 6000.25, last: 6000 });
+    desk.broker.trade(1, ES, 'buy', 2);
+    await desk.clock.advance(10);
+    desk.broker.setQuote(ES, { bid: 5990, ask: 5990.25, last: 5990 });
+    await desk.clock.advance(10);
+    await desk.engine.enforcement.idle();
+  }
+
+  const holdsOf = (desk: Desk): string[] => {
+    const lockout = desk.engine.state.account(1)?.lockouts.get('1:account');
+    return lockout ? [lockout, ...(lockout.holds ?? [])].map((h) => h.code) : [];
+  };
+
+  it('when a lockout until the reset is followed by a can-trade lockout and trading comes back before the reset then the account stays locked until the reset', async () => {
+    const desk = new Desk();
+    await desk.start(HOLD_RULES);
+    await breachDailyLoss(desk);
+    expect(desk.broker.netSize(1, ES)).toBe(0);
+    expect(holdsOf(desk)).toEqual([TEST_DAILY_LOSS]);
+
+    desk.broker.setCanTrade(1, false);
+    await desk.clock.advance(10);
+    await desk.engine.enforcement.idle();
+    // The condition shows (it ranks above an instant); the reset still holds under it, durably.
+    expect(holdsOf(desk)).toEqual([TEST_CAN_TRADE, TEST_DAILY_LOSS]);
+    expect(desk.store.get('lockout', '1:account')).toMatchObject({
+      code: TEST_CAN_TRADE,
+      holds: [{ code: TEST_DAILY_LOSS, end: { kind: 'at', at: RESET } }],
+    });
+    const started = desk.audit.entries.filter((e) => e.kind === 'lockout-started').map((e) => e.reason);
+    expect(started[1]).toBe(
+      'account locked until can-trade: the broker reports canTrade false; also locked until 2026-01-06T23:00:00.000Z (TEST_DAILY_LOSS)',
+    );
+
+    desk.broker.setCanTrade(1, true);
+    await desk.clock.advance(10);
+    expect(holdsOf(desk)).toEqual([TEST_DAILY_LOSS]);
+    expect(desk.engine.state.account(1)?.isLocked()).toBe(true);
+    expect(desk.store.get('lockout', '1:account')).toMatchObject({ code: TEST_DAILY_LOSS });
+    expect(desk.store.get('lockout', '1:account')).not.toHaveProperty('holds');
+    const ended = desk.audit.entries.filter((e) => e.kind === 'lockout-ended');
+    expect(ended.map((e) => [e.code, e.reason])).toEqual([
+      [
+        TEST_CAN_TRADE,
+        'lockout of account (TEST_CAN_TRADE) its condition cleared; the account stays locked until 2026-01-06T23:00:00.000Z by TEST_DAILY_LOSS',
+      ],
+    ]);
+    expect(ended[0]?.data).toMatchObject({
+      lockout: { code: TEST_CAN_TRADE },
+      continuesAs: { code: TEST_DAILY_LOSS, end: { kind: 'at', at: RESET } },
+    });
+    expect(desk.notifier.ofKind('lockout-ended').map((a) => a.title)).toEqual([
+      'Still locked until 2026-01-06T23:00:00.000Z by TEST_DAILY_LOSS',
+    ]);
+
+    // A fill in between is closed at once.
+    desk.broker.trade(1, ES, 'buy', 1);
+    await desk.clock.advance(10);
+    await desk.engine.enforcement.idle();
+    expect(desk.broker.netSize(1, ES)).toBe(0);
+
+    // At the reset the last hold ends and the lockout is gone.
+    await desk.clock.set(RESET - 1);
+    expect(desk.engine.state.account(1)?.isLocked()).toBe(true);
+    await desk.clock.advance(1);
+    expect(desk.engine.state.account(1)?.lockouts.size).toBe(0);
+    expect(desk.store.get('lockout', '1:account')).toBeUndefined();
+    await desk.engine.stop();
+  });
+
+  it('when a can-trade lockout is in force and a lockout until the reset follows then the reset still holds after trading comes back', async () => {
+    const desk = new Desk();
+    await desk.start(HOLD_RULES);
+    desk.broker.setQuote(ES, { bid: 6000, ask: 6000.25, last: 6000 });
+    desk.broker.trade(1, ES, 'buy', 2);
+    await desk.clock.advance(10);
+    desk.broker.setCanTrade(1, false);
+    await desk.clock.advance(10);
+    expect(holdsOf(desk)).toEqual([TEST_CAN_TRADE]);
+
+    // The loss breach asks for an instant under the condition: it is no longer dropped.
+    desk.broker.setQuote(ES, { bid: 5990, ask: 5990.25, last: 5990 });
+    await desk.clock.advance(10);
+    await desk.engine.enforcement.idle();
+    expect(desk.broker.netSize(1, ES)).toBe(0);
+    expect(holdsOf(desk)).toEqual([TEST_CAN_TRADE, TEST_DAILY_LOSS]);
+
+    desk.broker.setCanTrade(1, true);
+    await desk.clock.advance(10);
+    expect(holdsOf(desk)).toEqual([TEST_DAILY_LOSS]);
+    desk.broker.trade(1, ES, 'sell', 1);
+    await desk.clock.advance(10);
+    await desk.engine.enforcement.idle();
+    expect(desk.broker.netSize(1, ES)).toBe(0);
+    await desk.clock.set(RESET);
+    expect(desk.engine.state.account(1)?.lockouts.size).toBe(0);
+    await desk.engine.stop();
+  });
+
+  it('when the reset passes while the broker still disables trading then the can-trade hold keeps the account locked', async () => {
+    const desk = new Desk();
+    await desk.start(HOLD_RULES);
+    await breachDailyLoss(desk);
+    desk.broker.setCanTrade(1, false);
+    await desk.clock.advance(10);
+    expect(holdsOf(desk)).toEqual([TEST_CAN_TRADE, TEST_DAILY_LOSS]);
+
+    await desk.clock.set(RESET);
+    expect(holdsOf(desk)).toEqual([TEST_CAN_TRADE]);
+    expect(desk.engine.state.account(1)?.isLocked()).toBe(true);
+    expect(desk.store.get('lockout', '1:account')).toMatchObject({ code: TEST_CAN_TRADE });
+    const ended = desk.audit.entries.filter((e) => e.kind === 'lockout-ended');
+    expect(ended.map((e) => e.reason)).toEqual([
+      'lockout of account (TEST_DAILY_LOSS) ended at 2026-01-06T23:00:00.000Z; the account stays locked until can-trade by TEST_CAN_TRADE',
+    ]);
+
+    desk.broker.setCanTrade(1, true);
+    await desk.clock.advance(10);
+    expect(desk.engine.state.account(1)?.lockouts.size).toBe(0);
+    await desk.engine.stop();
+  });
+
+  it('when the daemon restarts with a lockout of two holds then both come back and each still ends on its own', async () => {
+    const store = new InMemoryStateStore();
+    const first = new Desk(store);
+    await first.start(HOLD_RULES);
+    await breachDailyLoss(first);
+    first.broker.setCanTrade(1, false);
+    await first.clock.advance(10);
+    await first.engine.stop();
+
+    // Same broker (still refusing trades) and clock: a restart one minute later.
+    await first.clock.advance(60_000);
+    const second = new Desk(store, undefined, first.clock, first.broker);
+    await second.start(HOLD_RULES);
+    expect(holdsOf(second)).toEqual([TEST_CAN_TRADE, TEST_DAILY_LOSS]);
+    second.broker.setCanTrade(1, true);
+    await second.clock.advance(10);
+    expect(holdsOf(second)).toEqual([TEST_DAILY_LOSS]);
+    expect(second.engine.state.account(1)?.isLocked()).toBe(true);
+    // The restored instant has its timer.
+    await second.clock.set(RESET);
+    expect(second.engine.state.account(1)?.lockouts.size).toBe(0);
+    await second.engine.stop();
+  });
+
+  it('when trading came back while the daemon was down then the restored can-trade hold ends at start and the daily lock stays', async () => {
+    const store = new InMemoryStateStore();
+    const first = new Desk(store);
+    await first.start(HOLD_RULES);
+    await breachDailyLoss(first);
+    first.broker.setCanTrade(1, false);
+    await first.clock.advance(10);
+    await first.engine.stop();
+
+    // While the daemon is down the broker lets the account trade again.
+    first.broker.setCanTrade(1, true);
+    await first.clock.advance(60_000);
+    const second = new Desk(store, undefined, first.clock, first.broker);
+    await second.start(HOLD_RULES);
+    expect(holdsOf(second)).toEqual([TEST_DAILY_LOSS]);
+    expect(second.engine.state.account(1)?.isLocked()).toBe(true);
+    expect(second.audit.entries.filter((e) => e.kind === 'lockout-ended').map((e) => e.code)).toEqual([
+      TEST_CAN_TRADE,
+    ]);
+    await second.engine.stop();
+  });
+
+  it('when the whole lockout is lifted through the facade then every hold goes with it', async () => {
+    const desk = new Desk();
+    await desk.start(HOLD_RULES);
+    await breachDailyLoss(desk);
+    desk.broker.setCanTrade(1, false);
+    await desk.clock.advance(10);
+    const lifted = desk.engine.liftLockout('1:account', 'cleared by the admin: test');
+    expect(lifted?.holds?.map((h) => h.code)).toEqual([TEST_DAILY_LOSS]);
+    expect(desk.engine.state.account(1)?.lockouts.size).toBe(0);
+    expect(desk.store.get('lockout', '1:account')).toBeUndefined();
+    // One row per hold; the instant had not passed, so it says why it ended.
+    expect(desk.audit.entries.filter((e) => e.kind === 'lockout-ended').map((e) => e.reason)).toEqual([
+      'lockout of account (TEST_CAN_TRADE) cleared by the admin: test',
+      'lockout of account (TEST_DAILY_LOSS) cleared by the admin: test',
+    ]);
+    // No timer of the lifted lockout is left to end anything at the reset.
+    await desk.clock.set(RESET);
+    expect(desk.audit.entries.filter((e) => e.kind === 'lockout-ended')).toHaveLength(2);
+    // The config path ends only the condition it names.
+    expect(desk.engine.releaseLockout('1:account', { cleared: 'config-valid' })).toBeUndefined();
+    await desk.engine.stop();
+  });
+});
+
 describe('RiskdEngine: stop', () => {
   it('when stopped with an action in flight then it waits for the confirmation, persists, flushes the audit and disconnects', async () => {
     const desk = new Desk();

@@ -1,8 +1,18 @@
 import type { MarketCalendarView } from '../calendar/market-calendar-view.js';
 import type { Clock, TimerHandle } from '../clock/clock.js';
-import { type Lockout, lockoutId } from '../domain/lockout.js';
+import {
+  addLockoutHold,
+  lockoutId,
+  lockoutOfHold,
+  nextLockoutInstant,
+  splitLockout,
+  type Lockout,
+  type LockoutCondition,
+  type LockoutHold,
+} from '../domain/lockout.js';
 import { WORKING_ORDER_STATUSES, type AccountId, type ContractId, type Instant } from '../domain/types.js';
 import { EnforcementEngine, type EnforcementOptions } from '../enforcement/index.js';
+import { formatLockoutEnd, formatScope } from '../enforcement/enforcement-format.js';
 import type { BrokerEvent, EngineEvent, EventMeta, ResetEvent, TimerEvent } from '../events/events.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { BrokerGateway, Unsubscribe } from '../ports/broker-gateway.js';
@@ -43,6 +53,24 @@ export interface EngineCounters {
   events: number;
   decisions: number;
   outcomes: number;
+}
+
+/** What releasing a lockout did (see {@link RiskdEngine.releaseLockout}). */
+export interface LockoutReleaseResult {
+  /** The lockout as it was before. */
+  readonly lockout: Lockout;
+  /** The holds that ended, latest end first; empty when nothing ended (nothing was changed). */
+  readonly ended: readonly LockoutHold[];
+  /** What still locks the scope (rewritten with its next primary), or undefined when it was removed. */
+  readonly remaining: Lockout | undefined;
+}
+
+/** What {@link RiskdEngine.releaseLockout} ends besides the holds whose instant has passed. */
+export interface LockoutReleaseRequest {
+  /** The condition that cleared (`config-valid`, `symbol-unblocked`): only its hold ends. */
+  readonly cleared?: LockoutCondition;
+  /** Every hold ends: an audited admin clear. */
+  readonly all?: boolean;
 }
 
 /** What `start()` did, for the restart report. */
@@ -241,16 +269,33 @@ export class RiskdEngine {
   }
 
   /**
-   * Lifts a lockout in force before its end: an audited admin clear (with a reason), or a config
-   * condition that cleared (`config-valid`, `symbol-unblocked`). Writes the removal durably, appends a
-   * `lockout-ended` audit row and raises an info alert. Returns the lifted lockout, or undefined when
-   * no lockout with that id is in force.
+   * Lifts a whole lockout in force before its end, every hold included (an audited admin clear with
+   * a reason). Writes the removal durably, appends a `lockout-ended` audit row and raises an info
+   * alert. Returns the lifted lockout, or undefined when no lockout with that id is in force.
    */
   liftLockout(lockoutId: string, why: string): Lockout | undefined {
+    const result = this.releaseLockout(lockoutId, { all: true });
+    if (!result) return undefined;
+    this.reportRelease(result, why);
+    return result.lockout;
+  }
+
+  /**
+   * Releases what ended of a lockout outside the engine's own paths (a config condition that
+   * cleared, an admin clear): the holds of `request.cleared` (or all of them with `all`) and any
+   * whose instant has passed. When another hold remains, the lockout is rewritten with the next one
+   * as its primary, written durably and its end timer scheduled; when none does, it is removed as
+   * when it ends. Nothing is audited or alerted: the caller does that with its own words. Returns
+   * undefined when no lockout has that id.
+   */
+  releaseLockout(lockoutId: string, request: LockoutReleaseRequest): LockoutReleaseResult | undefined {
     const lockout = this.state.allLockouts().find((l) => l.id === lockoutId);
     if (!lockout) return undefined;
-    this.endLockout(lockout, why);
-    return lockout;
+    return this.applyRelease(lockout, {
+      now: this.clock.now(),
+      ...(request.cleared ? { cleared: request.cleared } : {}),
+      ...(request.all ? { all: true } : {}),
+    });
   }
 
   /** Replaces the rule set in force (config reload). Lockouts in force are not lifted by it. */
@@ -282,10 +327,7 @@ export class RiskdEngine {
       acted = true;
       for (const request of accountOutcome.lockouts) {
         const d = request.decision;
-        const lockout: Lockout = {
-          id: lockoutId(request.accountId, request.scope),
-          accountId: request.accountId,
-          scope: request.scope,
+        const hold: LockoutHold = {
           ruleId: d.ruleId,
           instanceId: d.instanceId,
           code: d.code,
@@ -293,6 +335,14 @@ export class RiskdEngine {
           startedAt: outcome.decidedAt,
           end: request.end,
         };
+        const id = lockoutId(request.accountId, request.scope);
+        // One record per scope: the new end joins the ends already asked for, so the scope stays
+        // locked until all of them have passed (the enforcement engine writes the combined record).
+        const existing = this.state.account(request.accountId)?.lockouts.get(id);
+        const lockout = existing
+          ? addLockoutHold(existing, hold, outcome.decidedAt)
+          : { id, accountId: request.accountId, scope: request.scope, ...hold };
+        if (lockout === existing) continue;
         this.state.setLockout(lockout);
         this.scheduleLockoutEnd(lockout);
       }
@@ -321,7 +371,10 @@ export class RiskdEngine {
     if (!view) return;
     const update: StateUpdate = { accountIds: [accountId], positionChanges: [], duplicate: false };
     if (view.account) {
-      this.decide(this.meta({ kind: 'account', accountId, account: view.account }, 'snapshot'), update);
+      const event = this.meta({ kind: 'account' as const, accountId, account: view.account }, 'snapshot');
+      this.decide(event, update);
+      // A `can-trade` lock restored from before a restart ends if trading came back meanwhile.
+      this.liftClearedLockouts(event);
     }
     for (const p of [...view.positions.values()]) {
       const position = {
@@ -486,18 +539,22 @@ export class RiskdEngine {
     this.ruleTimers.delete(key);
   }
 
+  /** Keeps one Clock timer per lockout, at the instant of its hold with an `at` end (if any). */
   private scheduleLockoutEnd(lockout: Lockout): void {
-    if (lockout.end.kind !== 'at') return;
-    const at = lockout.end.at;
+    const at = nextLockoutInstant(lockout);
     const existing = this.lockoutTimers.get(lockout.id);
     if (existing?.at === at) return;
     if (existing) this.clock.cancel(existing.handle);
+    this.lockoutTimers.delete(lockout.id);
+    if (at === undefined) return;
     const handle = this.clock.scheduleAt(at, () => {
       this.lockoutTimers.delete(lockout.id);
       const current = this.state.allLockouts().find((l) => l.id === lockout.id);
-      if (current && current.end.kind === 'at' && current.end.at <= this.clock.now()) {
-        this.endLockout(current, `ended at ${new Date(current.end.at).toISOString()}`);
-      }
+      if (!current) return;
+      const result = this.applyRelease(current, { now: this.clock.now() });
+      // Only holds with an instant end here; each row states its instant.
+      if (result.ended.length > 0) this.reportRelease(result, 'its end passed');
+      else this.scheduleLockoutEnd(current);
     });
     this.lockoutTimers.set(lockout.id, { handle, at });
   }
@@ -507,41 +564,79 @@ export class RiskdEngine {
     if (!view || view.lockouts.size === 0) return;
     for (const id of lockoutsClearedBy(event, view.lockouts.values())) {
       const lockout = view.lockouts.get(id);
-      if (lockout) this.endLockout(lockout, 'its condition cleared');
+      if (!lockout) continue;
+      const result = this.applyRelease(lockout, { now: this.clock.now(), cleared: 'can-trade' });
+      if (result.ended.length > 0) this.reportRelease(result, 'its condition cleared');
     }
   }
 
-  private endLockout(lockout: Lockout, why: string): void {
-    this.state.removeLockout(lockout.id);
-    const timer = this.lockoutTimers.get(lockout.id);
-    if (timer) this.clock.cancel(timer.handle);
-    this.lockoutTimers.delete(lockout.id);
+  /**
+   * Ends the holds of `lockout` that `release` names. Nothing left: the lockout is removed (in
+   * state, durably, its timer cancelled). Otherwise the remaining record replaces it (in state,
+   * durably) with its end timer scheduled, so the scope stays locked by what still holds.
+   */
+  private applyRelease(
+    lockout: Lockout,
+    release: { now: Instant; cleared?: LockoutCondition; all?: boolean },
+  ): LockoutReleaseResult {
+    const { ended, remaining } = splitLockout(lockout, release);
+    if (ended.length === 0) return { lockout, ended, remaining: lockout };
+    if (remaining) {
+      this.state.setLockout(remaining);
+      this.scheduleLockoutEnd(remaining);
+    } else {
+      this.state.removeLockout(lockout.id);
+      const timer = this.lockoutTimers.get(lockout.id);
+      if (timer) this.clock.cancel(timer.handle);
+      this.lockoutTimers.delete(lockout.id);
+    }
     void this.store
-      .write([{ ns: 'lockout', key: lockout.id, value: null }], { durable: true })
+      .write([{ ns: 'lockout', key: lockout.id, value: remaining ?? null }], { durable: true })
       .catch((err: unknown) => {
-        this.logger.error({ err, lockoutId: lockout.id }, 'lockout removal was not written');
+        this.logger.error({ err, lockoutId: lockout.id }, 'lockout change was not written');
       });
-    const scope = lockout.scope.kind === 'account' ? 'account' : `symbol ${lockout.scope.symbol}`;
-    const reason = `lockout of ${scope} (${lockout.code}) ${why}`;
-    this.audit.append({
-      at: this.clock.now(),
-      kind: 'lockout-ended',
-      accountId: lockout.accountId,
-      ruleId: lockout.ruleId,
-      instanceId: lockout.instanceId,
-      code: lockout.code,
-      reason,
-      data: { lockout },
-    });
-    this.raise(
-      'info',
-      'lockout-ended',
-      'Lockout ended',
-      reason,
-      lockout.accountId,
-      lockout.ruleId,
-      lockout.code,
-    );
+    return { lockout, ended, remaining };
+  }
+
+  /**
+   * The audit rows and alerts of a release: one `lockout-ended` row and info alert per ended hold.
+   * While another hold remains, the row carries `continuesAs` (the record that still holds) and
+   * the alert says until when and by what the scope stays locked. `why` explains the end of a
+   * hold that did not simply pass (a condition cleared, an admin clear); a passed instant is its
+   * time.
+   */
+  private reportRelease(result: LockoutReleaseResult, why: string): void {
+    const { lockout, ended, remaining } = result;
+    const scope = formatScope(lockout.scope);
+    for (const hold of ended) {
+      const passed = hold.end.kind === 'at' && hold.end.at <= this.clock.now();
+      const how = passed ? `ended at ${new Date(hold.end.at).toISOString()}` : why;
+      const still = remaining
+        ? `; the ${scope} stays locked ${formatLockoutEnd(remaining.end)} by ${remaining.code}`
+        : '';
+      const reason = `lockout of ${scope} (${hold.code}) ${how}${still}`;
+      this.audit.append({
+        at: this.clock.now(),
+        kind: 'lockout-ended',
+        accountId: lockout.accountId,
+        ruleId: hold.ruleId,
+        instanceId: hold.instanceId,
+        code: hold.code,
+        reason,
+        data: remaining
+          ? { lockout: lockoutOfHold(lockout, hold), continuesAs: remaining }
+          : { lockout: ended.length === 1 ? lockout : lockoutOfHold(lockout, hold) },
+      });
+      this.raise(
+        'info',
+        'lockout-ended',
+        remaining ? `Still locked ${formatLockoutEnd(remaining.end)} by ${remaining.code}` : 'Lockout ended',
+        reason,
+        lockout.accountId,
+        hold.ruleId,
+        hold.code,
+      );
+    }
   }
 
   /**

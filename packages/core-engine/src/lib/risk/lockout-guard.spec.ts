@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { addLockoutHold, primaryHold } from '../domain/lockout.js';
 import { OrderStatus, OrderType } from '../domain/types.js';
 import { FAKE_CONTRACTS } from '../testing/fake-contracts.js';
 import {
   LOCKOUT_ENTRY_CANCELLED,
   LOCKOUT_FILL_CLOSED,
   lockoutGuard,
+  lockoutInForce,
   lockoutsClearedBy,
   type LockoutGuardInput,
   type StartingLockout,
@@ -300,6 +302,50 @@ describe('lockoutGuard: fills', () => {
   });
 });
 
+describe('lockoutGuard: lockouts with several holds', () => {
+  it('when a condition lockout joins one until the reset then a fill stamped after the first start is closed, though the condition started later', () => {
+    const { state, account } = setup();
+    const daily = account.addLockout(
+      { kind: 'account' },
+      { kind: 'at', at: RESET },
+      T_LOCK,
+      'DAILY_LOSS_LIMIT',
+    );
+    const failsafe = {
+      ...primaryHold(daily),
+      code: 'CONFIG_FAILSAFE',
+      startedAt: NOW - 60_000,
+      end: { kind: 'condition' as const, condition: 'config-valid' as const },
+    };
+    const combined = addLockoutHold(daily, failsafe, NOW - 60_000);
+    account.lockouts.set(combined.id, combined);
+    expect(combined.code).toBe('CONFIG_FAILSAFE');
+    account.setPosition(MNQ, 'long', 1, { openedAt: T_LOCK + 60_000, epoch: 2 });
+    // A late report of a fill from 09:05, while only the daily loss held.
+    const decisions = guard(
+      state,
+      account,
+      testEvents.fill(1, MNQ.id, 31, 'buy', 1, T_LOCK + 5 * 60_000),
+      entryFill(MNQ.id, 31, 1, 0, 1),
+    );
+    expect(decisions.map((d) => [d.action, d.code])).toEqual([['close-position', LOCKOUT_FILL_CLOSED]]);
+  });
+
+  it('when the primary end has passed but another hold has not then the lockout is in force', () => {
+    const { account } = setup();
+    const passed = account.addLockout({ kind: 'account' }, { kind: 'at', at: NOW }, T_LOCK);
+    expect(lockoutInForce(passed, NOW)).toBe(false);
+    const held = { ...passed, holds: [{ ...primaryHold(passed), end: { kind: 'at' as const, at: RESET } }] };
+    expect(lockoutInForce(held, NOW)).toBe(true);
+    expect(lockoutInForce(held, RESET)).toBe(false);
+    account.lockouts.set(held.id, held);
+    const order = account.addOrder(MNQ, 11, 'buy', 1);
+    expect(guard(new FakeRiskState(), account, testEvents.order(order, NOW)).map((d) => d.orderIds)).toEqual([
+      [11],
+    ]);
+  });
+});
+
 describe('lockoutsClearedBy', () => {
   it('when the broker says canTrade true then the can-trade lockouts of that account clear, nothing else', () => {
     const { account } = setup();
@@ -322,6 +368,13 @@ describe('lockoutsClearedBy', () => {
     );
     const all = [...account.lockouts.values(), elsewhere];
     expect(lockoutsClearedBy(testEvents.account(1, true, NOW), all)).toEqual([canTrade.id]);
+    // A can-trade hold under another primary is found too.
+    const underConfig = {
+      ...canTrade,
+      end: { kind: 'condition' as const, condition: 'config-valid' as const },
+      holds: [primaryHold(canTrade)],
+    };
+    expect(lockoutsClearedBy(testEvents.account(1, true, NOW), [underConfig])).toEqual([canTrade.id]);
     expect(lockoutsClearedBy(testEvents.account(1, false, NOW), all)).toEqual([]);
     expect(lockoutsClearedBy(testEvents.quote(MNQ.id, NOW), all)).toEqual([]);
   });

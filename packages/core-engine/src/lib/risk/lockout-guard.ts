@@ -1,4 +1,10 @@
-import type { Lockout, LockoutScope } from '../domain/lockout.js';
+import {
+  lockedSince,
+  lockoutHolds,
+  lockoutInForce,
+  type Lockout,
+  type LockoutScope,
+} from '../domain/lockout.js';
 import {
   OrderStatus,
   STOP_ORDER_TYPES,
@@ -50,13 +56,8 @@ interface AllowedRecord {
   readonly size: number;
 }
 
-/**
- * True when the lockout is in force at `now`. A lockout whose end instant has passed is treated
- * as lifted even before the facade removes it (expiry may lag by a timer tick).
- */
-export function lockoutInForce(lockout: Lockout, now: Instant): boolean {
-  return lockout.end.kind !== 'at' || lockout.end.at > now;
-}
+// Lives with the lockout model (the state's `isLocked` asks it too); re-exported where it always was.
+export { lockoutInForce } from '../domain/lockout.js';
 
 /**
  * The built-in lockout guard (always enforce; RULES.md section 1 "Lockout"). While a lockout holds
@@ -85,9 +86,10 @@ export function lockoutGuard(input: LockoutGuardInput): RuleDecision[] {
   const fill = input.update.entryFill;
   if (fill && fill.accountId === account.accountId && inForce.length > 0) {
     // A fill the broker stamped before a lockout started (history replayed at start, or a late
-    // report) happened while trading was allowed: only lockouts that started before it count.
+    // report) happened while trading was allowed: only lockouts that started before it count. A
+    // lockout's start is its earliest hold in force (its primary may have started later).
     const fillTime = input.event.kind === 'fill' ? input.event.fill.time : now;
-    const applicable = inForce.filter((l) => l.startedAt <= fillTime);
+    const applicable = inForce.filter((l) => (lockedSince(l, now) ?? Infinity) <= fillTime);
     const decision =
       applicable.length > 0
         ? guardEntryFill(input, applicable, fill.contractId, fill.orderId, fill.size)
@@ -111,21 +113,18 @@ export function lockoutGuard(input: LockoutGuardInput): RuleDecision[] {
 }
 
 /**
- * Lockout ids whose condition end clears on this event: `can-trade` lockouts of an account when
- * the broker reports `canTrade: true` for it. (Time ends are expired by the facade; `config-valid`
- * and `symbol-unblocked` clear on config loads, not on events.)
+ * Lockout ids with a hold whose condition clears on this event: the `can-trade` holds of an
+ * account when the broker reports `canTrade: true` for it. Only that hold ends; the lockout stays
+ * while another holds. (Time ends are expired by the facade; `config-valid` and
+ * `symbol-unblocked` clear on config loads, not on events.)
  */
 export function lockoutsClearedBy(event: EngineEvent, lockouts: Iterable<Lockout>): string[] {
   if (event.kind !== 'account' || !event.account.canTrade) return [];
   const cleared: string[] = [];
   for (const lockout of lockouts) {
-    if (
-      lockout.accountId === event.accountId &&
-      lockout.end.kind === 'condition' &&
-      lockout.end.condition === 'can-trade'
-    ) {
+    if (lockout.accountId !== event.accountId) continue;
+    if (lockoutHolds(lockout).some((h) => h.end.kind === 'condition' && h.end.condition === 'can-trade'))
       cleared.push(lockout.id);
-    }
   }
   return cleared;
 }
@@ -239,8 +238,9 @@ function guardEntryFill(
   let since = Number.POSITIVE_INFINITY;
   let first: Lockout | undefined;
   for (const lockout of inForce) {
-    if (covers(lockout.scope, symbol) && lockout.startedAt < since) {
-      since = lockout.startedAt;
+    const start = lockedSince(lockout, input.now) ?? Number.POSITIVE_INFINITY;
+    if (covers(lockout.scope, symbol) && start < since) {
+      since = start;
       first = lockout;
     }
   }

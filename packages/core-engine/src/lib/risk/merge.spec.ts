@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { lockoutId, type Lockout, type LockoutEnd, type LockoutEndSpec } from '../domain/lockout.js';
+import {
+  lockoutId,
+  primaryHold,
+  type Lockout,
+  type LockoutEnd,
+  type LockoutEndSpec,
+} from '../domain/lockout.js';
 import type { Decision, DecisionAction, RuleMode } from '../rules/rule-api.js';
 import { compareLockoutEnds, mergeDecisions, type MergeEnv } from './merge.js';
 import type { Outcome } from './outcome.js';
@@ -90,11 +96,15 @@ function picture(outcome: Outcome): Record<string, unknown> {
       );
     }
     if (a.lockouts.length > 0) {
+      // One string per scope, or the list (in outcome order) when a scope gets several ends.
+      const byScope = new Map<string, string[]>();
+      for (const l of a.lockouts) {
+        const scope = l.scope.kind === 'account' ? 'account' : `symbol ${l.scope.symbol}`;
+        const text = `${l.end.kind === 'at' ? `at +${(l.end.at - T0) / MIN}m` : l.end.condition} by ${l.decision.instanceId}`;
+        byScope.set(scope, [...(byScope.get(scope) ?? []), text]);
+      }
       entry['lockouts'] = Object.fromEntries(
-        a.lockouts.map((l) => [
-          l.scope.kind === 'account' ? 'account' : `symbol ${l.scope.symbol}`,
-          `${l.end.kind === 'at' ? `at +${(l.end.at - T0) / MIN}m` : l.end.condition} by ${l.decision.instanceId}`,
-        ]),
+        [...byScope].map(([scope, texts]) => [scope, texts.length === 1 ? texts[0] : texts]),
       );
     }
     if (a.alerts.length > 0) entry['alerts'] = a.alerts.map((x) => x.instanceId);
@@ -282,28 +292,47 @@ const TRUTH_TABLE: Case[] = [
     expected: { 1: { lockouts: { account: 'at +540m by b' } } },
   },
   {
-    name: 'condition beats any instant',
+    name: 'condition + instant: both are asked for, the condition first',
     decisions: [
       lock('account', { kind: 'week-reset' }, { instanceId: 'a' }),
       lock('account', { kind: 'condition', condition: 'can-trade' }, { instanceId: 'b' }),
     ],
-    expected: { 1: { lockouts: { account: 'can-trade by b' } } },
+    expected: {
+      1: { lockouts: { account: ['can-trade by b', `at +${(WEEK - T0) / MIN}m by a`] } },
+    },
   },
   {
-    name: 'two conditions: config-valid outranks can-trade',
+    name: 'condition + two instants: the condition and the latest instant',
+    decisions: [
+      lock('account', { kind: 'duration', ms: H }, { instanceId: 'a' }),
+      lock('account', { kind: 'condition', condition: 'can-trade' }, { instanceId: 'b' }),
+      lock('account', { kind: 'reset' }, { instanceId: 'c' }),
+    ],
+    expected: { 1: { lockouts: { account: ['can-trade by b', 'at +480m by c'] } } },
+  },
+  {
+    name: 'two conditions: both, config-valid ranks above can-trade',
     decisions: [
       lock('account', { kind: 'condition', condition: 'config-valid' }, { instanceId: 'b' }),
       lock('account', { kind: 'condition', condition: 'can-trade' }, { instanceId: 'a' }),
     ],
-    expected: { 1: { lockouts: { account: 'config-valid by b' } } },
+    expected: { 1: { lockouts: { account: ['config-valid by b', 'can-trade by a'] } } },
   },
   {
-    name: 'symbol-unblocked outranks config-valid',
+    name: 'symbol-unblocked + config-valid: both, symbol-unblocked ranks first',
     decisions: [
       lock('MNQ', { kind: 'condition', condition: 'config-valid' }, { instanceId: 'a' }),
       lock('MNQ', { kind: 'condition', condition: 'symbol-unblocked' }, { instanceId: 'b' }),
     ],
-    expected: { 1: { lockouts: { 'symbol MNQ': 'symbol-unblocked by b' } } },
+    expected: { 1: { lockouts: { 'symbol MNQ': ['symbol-unblocked by b', 'config-valid by a'] } } },
+  },
+  {
+    name: 'one condition asked twice: the canonically first decision carries it',
+    decisions: [
+      lock('account', { kind: 'condition', condition: 'can-trade' }, { instanceId: 'b' }),
+      lock('account', { kind: 'condition', condition: 'can-trade' }, { instanceId: 'a' }),
+    ],
+    expected: { 1: { lockouts: { account: 'can-trade by a' } } },
   },
   {
     name: 'equal ends: the canonically first decision carries it',
@@ -380,10 +409,53 @@ const TRUTH_TABLE: Case[] = [
     expected: { 1: { lockouts: { account: 'at +5m by a' } } },
   },
   {
-    name: 'a condition lockout in force outlasts any instant',
+    name: 'an instant under a condition lockout in force is asked for (it holds once the condition clears)',
     existing: [existingLockout({ kind: 'condition', condition: 'can-trade' })],
-    decisions: [lock('account', { kind: 'week-reset' }, { instanceId: 'a' })],
+    decisions: [lock('account', { kind: 'reset' }, { instanceId: 'a' })],
+    expected: { 1: { lockouts: { account: 'at +480m by a' } } },
+  },
+  {
+    name: 'a condition over an instant lockout in force is asked for',
+    existing: [existingLockout({ kind: 'at', at: RESET })],
+    decisions: [lock('account', { kind: 'condition', condition: 'config-valid' }, { instanceId: 'a' })],
+    expected: { 1: { lockouts: { account: 'config-valid by a' } } },
+  },
+  {
+    name: 'a condition already held in force is not asked for again',
+    existing: [existingLockout({ kind: 'condition', condition: 'can-trade' })],
+    decisions: [lock('account', { kind: 'condition', condition: 'can-trade' }, { instanceId: 'a' })],
     expected: {},
+  },
+  {
+    name: 'another condition than the one in force is asked for',
+    existing: [existingLockout({ kind: 'condition', condition: 'can-trade' })],
+    decisions: [lock('account', { kind: 'condition', condition: 'config-valid' }, { instanceId: 'a' })],
+    expected: { 1: { lockouts: { account: 'config-valid by a' } } },
+  },
+  {
+    name: 'an instant held under a condition primary subsumes a shorter one, not a longer one',
+    existing: [
+      {
+        ...existingLockout({ kind: 'condition', condition: 'config-valid' }),
+        holds: [primaryHold(existingLockout({ kind: 'at', at: RESET }))],
+      },
+    ],
+    decisions: [
+      lock('account', { kind: 'duration', ms: H }, { instanceId: 'a' }),
+      lock('MNQ', { kind: 'duration', ms: H }, { instanceId: 'b' }),
+    ],
+    expected: { 1: { lockouts: { 'symbol MNQ': 'at +60m by b' } } },
+  },
+  {
+    name: 'an instant later than the one held under a condition primary is asked for',
+    existing: [
+      {
+        ...existingLockout({ kind: 'condition', condition: 'config-valid' }),
+        holds: [primaryHold(existingLockout({ kind: 'at', at: RESET }))],
+      },
+    ],
+    decisions: [lock('account', { kind: 'week-reset' }, { instanceId: 'a' })],
+    expected: { 1: { lockouts: { account: `at +${(WEEK - T0) / MIN}m by a` } } },
   },
   {
     name: 'an account lockout in force does not absorb a new symbol lockout',

@@ -1,7 +1,8 @@
 import {
+  compareLockoutEnds,
   lockoutScopeKey,
+  lockoutSubsumes,
   type Lockout,
-  type LockoutCondition,
   type LockoutEnd,
   type LockoutEndSpec,
 } from '../domain/lockout.js';
@@ -16,33 +17,12 @@ export interface MergeEnv {
   /** Resolves a decision's lockout end to an instant or a condition (the engine uses the calendar). */
   resolveEnd(spec: LockoutEndSpec, decision: Decision): LockoutEnd;
   /**
-   * The lockout already in force for a scope, if any. A requested lockout that does not end later
-   * than it is dropped, so a shorter lockout never replaces a longer one.
+   * The lockout already in force for a scope, if any. A requested lockout that it subsumes (an
+   * instant not later than an instant it holds, or a condition it already holds) is dropped, so a
+   * shorter lockout never replaces a longer one; any other request goes into the outcome and is
+   * added to it as a hold.
    */
   existingLockout?(accountId: AccountId, lockoutId: string): Lockout | undefined;
-}
-
-/**
- * Ranks conditions when two conditional lockouts meet on one scope. Nothing says which clears
- * later; the rank only has to be fixed so the merge is deterministic. The ones that need an admin
- * (a config change) rank above the broker's `canTrade`.
- */
-const CONDITION_RANK: Readonly<Record<LockoutCondition, number>> = {
-  'can-trade': 0,
-  'config-valid': 1,
-  'symbol-unblocked': 2,
-};
-
-/**
- * Orders lockout ends: positive when `a` ends later than `b`. A condition counts as later than any
- * instant (nobody knows when it clears, so it is the safer end to keep); two conditions compare by
- * a fixed rank.
- */
-export function compareLockoutEnds(a: LockoutEnd, b: LockoutEnd): number {
-  if (a.kind === 'at' && b.kind === 'at') return a.at - b.at;
-  if (a.kind === 'condition' && b.kind === 'condition')
-    return CONDITION_RANK[a.condition] - CONDITION_RANK[b.condition];
-  return a.kind === 'condition' ? 1 : -1;
 }
 
 const EMPTY_DECISIONS: readonly Decision[] = Object.freeze([]);
@@ -63,12 +43,18 @@ interface LockoutCandidate {
   readonly decision: Decision;
 }
 
+/** Per scope, the candidates kept apart: one instant and one per condition (the minimal set of holds). */
+function endKey(end: LockoutEnd): string {
+  return end.kind === 'at' ? 'at' : `condition:${end.condition}`;
+}
+
 class AccountBuilder {
   readonly flatten: Decision[] = [];
   readonly alerts: Decision[] = [];
   readonly shadow: Decision[] = [];
   readonly contracts = new Map<ContractId, ContractBuilder>();
-  readonly lockouts = new Map<string, LockoutCandidate>();
+  /** Scope key -> end key -> candidate. */
+  readonly lockouts = new Map<string, Map<string, LockoutCandidate>>();
 
   constructor(readonly accountId: AccountId) {}
 
@@ -98,9 +84,13 @@ class AccountBuilder {
       // A lockout that is over before it starts locks nothing (and must not sweep orders).
       if (end.kind === 'at' && end.at <= decision.decidedAt) return;
       const key = lockoutScopeKey(decision.lockout.scope);
-      const current = this.lockouts.get(key);
-      // Decisions arrive in canonical order, so on equal ends the first one stays: order-independent.
-      if (!current || compareLockoutEnds(end, current.end) > 0) this.lockouts.set(key, { end, decision });
+      let scope = this.lockouts.get(key);
+      if (!scope) this.lockouts.set(key, (scope = new Map()));
+      // Every end asked for must hold, so an instant and each condition are kept apart; only a
+      // later instant replaces an earlier one. Decisions arrive in canonical order, so on equal
+      // ends (and for one condition asked twice) the first one stays: order-independent.
+      const current = scope.get(endKey(end));
+      if (!current || compareLockoutEnds(end, current.end) > 0) scope.set(endKey(end), { end, decision });
     }
   }
 
@@ -143,13 +133,22 @@ class AccountBuilder {
   build(env: MergeEnv): AccountOutcome | undefined {
     const lockouts: LockoutRequest[] = [];
     for (const key of [...this.lockouts.keys()].sort()) {
-      const candidate = this.lockouts.get(key) as LockoutCandidate;
-      const scope = candidate.decision.lockout?.scope ?? { kind: 'account' };
-      const existing = env.existingLockout?.(this.accountId, `${this.accountId}:${key}`);
-      if (existing && compareLockoutEnds(candidate.end, existing.end) <= 0) continue;
-      lockouts.push(
-        Object.freeze({ accountId: this.accountId, scope, end: candidate.end, decision: candidate.decision }),
+      const candidates = [...(this.lockouts.get(key) as Map<string, LockoutCandidate>).values()].sort(
+        (a, b) => compareLockoutEnds(b.end, a.end),
       );
+      const existing = env.existingLockout?.(this.accountId, `${this.accountId}:${key}`);
+      for (const candidate of candidates) {
+        if (existing && lockoutSubsumes(existing, candidate.end)) continue;
+        const scope = candidate.decision.lockout?.scope ?? { kind: 'account' };
+        lockouts.push(
+          Object.freeze({
+            accountId: this.accountId,
+            scope,
+            end: candidate.end,
+            decision: candidate.decision,
+          }),
+        );
+      }
     }
     let contracts = EMPTY_CONTRACTS;
     // Flatten covers every contract of the account: per-contract actions would only duplicate it.
@@ -196,9 +195,12 @@ class AccountBuilder {
  * - actions merge per target contract: close > reduce (the smallest resulting size wins; a reduce
  *   to 0 is a close) > cancel; cancelled order ids are the union; contracts are independent;
  * - flatten covers everything: an account with a flatten has no per-contract actions;
- * - lockouts: one per scope (account, or account + symbol), the latest end wins (a condition is
- *   later than any instant); a symbol lockout never widens into an account lockout; a lockout
- *   that does not end later than the one in force, or ends at or before the decision, is dropped;
+ * - lockouts: a set keyed by scope (account, or account + symbol) where the latest end wins: the
+ *   scope stays locked until every end asked for has passed. Per scope the requests are the
+ *   minimal set of ends: the latest instant and each condition asked for (an earlier instant is
+ *   subsumed by a later one); a request subsumed by the lockout in force (an instant not later than
+ *   one it holds, a condition it holds), or ending at or before the decision, is dropped; a symbol
+ *   lockout never widens into an account lockout;
  * - decisions of `alert-only` and `dry-run` instances go to `shadow` and change nothing else;
  * - the order of `decisions` never changes the outcome: they are sorted canonically first.
  * `cancel-orders`, `reduce-position` and `close-position` decisions must carry a `contractId`
@@ -262,3 +264,6 @@ function stableJson(value: unknown): string {
       : v,
   );
 }
+
+// The order of lockout ends lives with the lockout model; it is re-exported here, where the merge uses it.
+export { compareLockoutEnds } from '../domain/lockout.js';

@@ -19,12 +19,15 @@ export interface ContractAction {
   readonly decisions: readonly Decision[];
 }
 
-/** A lockout to start (or extend), its end already resolved through the calendar. */
+/**
+ * A lockout to start, or a hold to add to the lockout in force on its scope, its end already
+ * resolved through the calendar.
+ */
 export interface LockoutRequest {
   readonly accountId: AccountId;
   readonly scope: LockoutScope;
   readonly end: LockoutEnd;
-  /** The decision whose lockout won for this scope (latest end). */
+  /** The decision that asked for this end (the canonically first one for equal ends). */
   readonly decision: Decision;
 }
 
@@ -35,7 +38,10 @@ export interface AccountOutcome {
   readonly flatten: readonly Decision[];
   /** Per-contract actions; when `flatten` is set these are already covered by it and left empty. */
   readonly contracts: ReadonlyMap<ContractId, ContractAction>;
-  /** One lockout per scope; the latest end wins; a symbol lockout never widens to the account. */
+  /**
+   * Per scope, the minimal set of ends asked for (the latest instant, each condition) that the
+   * lockout in force does not already hold; a symbol lockout never widens to the account.
+   */
   readonly lockouts: readonly LockoutRequest[];
   /** Enforce-mode `alert` decisions (including warnings). */
   readonly alerts: readonly Decision[];
@@ -50,8 +56,8 @@ export interface Outcome {
   readonly accounts: ReadonlyMap<AccountId, AccountOutcome>;
   /**
    * Every stamped decision of this event (enforce and shadow, including those a flatten covers or
-   * whose lockout lost to a later one), in canonical order, for the audit trail. Set by the risk
-   * engine; absent in outcomes built elsewhere.
+   * whose lockout was subsumed), in canonical order, for the audit trail. Set by the risk engine;
+   * absent in outcomes built elsewhere.
    */
   readonly decisions?: readonly Decision[];
 }

@@ -1,6 +1,6 @@
 import type { TradingDay } from '../calendar/calendar-types.js';
 import type { Clock } from '../clock/clock.js';
-import type { Lockout } from '../domain/lockout.js';
+import { lockoutInForce, type Lockout } from '../domain/lockout.js';
 import type {
   Account,
   AccountId,
@@ -131,12 +131,15 @@ export class AccountState implements AccountView {
     return this.ctx.contract(contractId);
   }
 
-  /** Lockouts whose `at` end has passed no longer hold, even before they are removed. */
+  /**
+   * A lockout holds while any of its holds does: holds whose `at` end has passed no longer count,
+   * even before they are removed.
+   */
   isLocked(symbol?: string): boolean {
     if (this.lockouts.size === 0) return false;
     const now = this.ctx.clock.now();
     for (const lockout of this.lockouts.values()) {
-      if (lockout.end.kind === 'at' && lockout.end.at <= now) continue;
+      if (!lockoutInForce(lockout, now)) continue;
       if (lockout.scope.kind === 'account') return true;
       if (symbol !== undefined && lockout.scope.symbol === symbol) return true;
     }

@@ -82,6 +82,73 @@ describe('StateManager lockouts', () => {
   });
 });
 
+describe('StateManager lockouts with holds', () => {
+  it('when the primary instant has passed but a hold has not then the scope is still locked', async () => {
+    const { state, clock } = createStateHarness();
+    const primary = lockout(1, { kind: 'account' }, { kind: 'at', at: clock.now() + 1_000 });
+    const {
+      id: _id,
+      accountId: _accountId,
+      scope: _scope,
+      ...hold
+    } = lockout(
+      1,
+      { kind: 'account' },
+      {
+        kind: 'at',
+        at: clock.now() + 5_000,
+      },
+    );
+    state.setLockout({ ...primary, holds: [hold] });
+    await clock.advance(1_000);
+    expect(state.account(1)?.isLocked()).toBe(true);
+    await clock.advance(4_000);
+    expect(state.account(1)?.isLocked()).toBe(false);
+  });
+
+  it('when records with holds, without holds (written before holds existed) and with malformed holds are restored then every scope stays locked', () => {
+    const clock = new FakeClock('2026-01-06T14:30:00Z');
+    const logger = new MemoryLogger();
+    const { state } = freshManager(clock, logger);
+    const reset = Date.parse('2026-01-06T23:00:00Z');
+    const failsafe = {
+      ...lockout(1, { kind: 'account' }, { kind: 'condition', condition: 'config-valid' }),
+      code: 'CONFIG_FAILSAFE',
+    };
+    const {
+      id: _id,
+      accountId: _accountId,
+      scope: _scope,
+      ...daily
+    } = lockout(
+      1,
+      { kind: 'account' },
+      {
+        kind: 'at',
+        at: reset,
+      },
+    );
+    const withHolds: Lockout = { ...failsafe, holds: [daily] };
+    const old = lockout(2, { kind: 'account' }, { kind: 'at', at: reset });
+    const malformed = {
+      ...lockout(3, { kind: 'account' }, { kind: 'at', at: reset }),
+      holds: [{ end: 'soon' }],
+    };
+    state.restore([
+      { ns: 'lockout', key: withHolds.id, value: JSON.parse(JSON.stringify(withHolds)) },
+      { ns: 'lockout', key: old.id, value: JSON.parse(JSON.stringify(old)) },
+      { ns: 'lockout', key: malformed.id, value: JSON.parse(JSON.stringify(malformed)) },
+    ]);
+    expect(state.account(1)?.lockouts.get('1:account')).toEqual(withHolds);
+    expect(state.account(2)?.lockouts.get('2:account')).toEqual(old);
+    expect(state.account(3)?.lockouts.get('3:account')).toEqual(
+      lockout(3, { kind: 'account' }, { kind: 'at', at: reset }),
+    );
+    expect([1, 2, 3].map((id) => state.account(id)?.isLocked())).toEqual([true, true, true]);
+    expect(logger.problems()).toHaveLength(1);
+  });
+});
+
 describe('StateManager rule state and timers', () => {
   it('when a rule sets, changes and deletes state then each key is persisted by itself', () => {
     const { state } = createStateHarness();

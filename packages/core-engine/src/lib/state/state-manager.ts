@@ -2,7 +2,7 @@ import { sameAccount, sameOrder } from '../domain/equality.js';
 import type { TradingDay } from '../calendar/calendar-types.js';
 import type { MarketCalendarView } from '../calendar/market-calendar-view.js';
 import type { Clock } from '../clock/clock.js';
-import type { Lockout } from '../domain/lockout.js';
+import { isLockoutHold, type Lockout } from '../domain/lockout.js';
 import {
   OrderStatus,
   WORKING_ORDER_STATUSES,
@@ -236,7 +236,10 @@ export class StateManager {
     return this.contracts.get(contractId)?.contract;
   }
 
-  /** Sets a lockout, replacing the one with the same id. */
+  /**
+   * Sets a lockout record, replacing the one with the same id. The caller combines holds first
+   * (`addLockoutHold`, `releaseLockout`): a record is the whole truth about its scope.
+   */
   setLockout(lockout: Lockout): void {
     const previousOwner = this.lockoutOwners.get(lockout.id);
     if (previousOwner !== undefined && previousOwner !== lockout.accountId) {
@@ -793,7 +796,18 @@ export class StateManager {
         if (!isRecord(value) || typeof value['id'] !== 'string' || !isNum(value['accountId'])) {
           throw new Error('not a lockout');
         }
-        const lockout = value as unknown as Lockout;
+        let lockout = value as unknown as Lockout;
+        // Records written before holds existed have none. A malformed hold is left out rather than
+        // the whole record, so the scope stays locked by what can be read.
+        const holds: unknown = value['holds'];
+        if (holds !== undefined) {
+          const valid = Array.isArray(holds) ? holds.filter(isLockoutHold) : [];
+          if (!Array.isArray(holds) || valid.length !== holds.length) {
+            this.logger.warn({ key: record.key }, 'ignoring malformed holds of a restored lockout');
+          }
+          const { holds: _dropped, ...rest } = lockout;
+          lockout = valid.length > 0 ? { ...rest, holds: valid } : rest;
+        }
         this.ensure(lockout.accountId).lockouts.set(lockout.id, lockout);
         this.lockoutOwners.set(lockout.id, lockout.accountId);
         return;
