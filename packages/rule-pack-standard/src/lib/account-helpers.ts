@@ -3,6 +3,7 @@ import {
   type Instant,
   type LockoutCondition,
   lockoutId,
+  lockoutSubsumes,
   type LockoutScope,
   type RoundTrip,
   type RuleContext,
@@ -19,20 +20,23 @@ export function hasExposure(account: AccountView): boolean {
   return account.positions.size > 0 || account.workingOrders.size > 0;
 }
 
-/** True when a lockout of `scope` is in force and ends at a time at or after `at`. */
+/**
+ * True when the lockout of `scope` already holds the scope until `at` or later (any of its holds:
+ * a condition shown on top does not hide a daily lock underneath).
+ */
 export function lockedAtLeastUntil(account: AccountView, scope: LockoutScope, at: Instant): boolean {
   const lockout = account.lockouts.get(lockoutId(account.accountId, scope));
-  return lockout !== undefined && lockout.end.kind === 'at' && lockout.end.at >= at;
+  return lockout !== undefined && lockoutSubsumes(lockout, { kind: 'at', at });
 }
 
-/** True when a lockout of `scope` ending on `condition` is in force. */
+/** True when the lockout of `scope` has a hold ending on `condition` (primary or not). */
 export function lockedUntilCondition(
   account: AccountView,
   scope: LockoutScope,
   condition: LockoutCondition,
 ): boolean {
   const lockout = account.lockouts.get(lockoutId(account.accountId, scope));
-  return lockout !== undefined && lockout.end.kind === 'condition' && lockout.end.condition === condition;
+  return lockout !== undefined && lockoutSubsumes(lockout, { kind: 'condition', condition });
 }
 
 interface RoundTripCursor {

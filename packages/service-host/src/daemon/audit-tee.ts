@@ -97,8 +97,12 @@ export class AuditTee implements AuditLog {
     }
     if (entry.kind === 'lockout-started' || entry.kind === 'lockout-ended') {
       const data = entry.data as
-        { lockout?: Lockout; extended?: boolean; clearedBy?: { kind?: string } } | undefined;
-      if (data?.lockout) {
+        | { lockout?: Lockout; continuesAs?: Lockout; extended?: boolean; clearedBy?: { kind?: string } }
+        | undefined;
+      if (data?.continuesAs) {
+        // One hold ended and another still locks the scope: the lockout goes on, changed.
+        this.hub.publish({ type: 'lockout', change: 'updated', lockout: lockoutWire(data.continuesAs) });
+      } else if (data?.lockout) {
         const ended = data.clearedBy?.kind === 'admin' ? 'cleared' : 'ended';
         this.hub.publish({
           type: 'lockout',

@@ -134,6 +134,29 @@ describe('audit tee and live events', () => {
     });
   });
 
+  it('when one hold of a lockout ends and another still locks the scope then the stream says updated, with what continues', () => {
+    const hub = new EventHub(new MemoryLogger());
+    const events: DaemonEvent[] = [];
+    hub.subscribe((e) => events.push(e));
+    const tee = new AuditTee(new MemoryAuditLog(), hub, () => undefined);
+    const failsafe: Lockout = {
+      ...lockout,
+      ruleId: 'riskd-control',
+      instanceId: 'riskd.control',
+      code: 'CONFIG_FAILSAFE',
+      end: { kind: 'condition', condition: 'config-valid' },
+    };
+    tee.append({
+      at: 5_000,
+      kind: 'lockout-ended',
+      accountId: 1,
+      data: { lockout: failsafe, continuesAs: lockout },
+    });
+    expect(events).toEqual([
+      { type: 'lockout', change: 'updated', lockout: expect.objectContaining({ code: 'DAILY_LOSS_LIMIT' }) },
+    ]);
+  });
+
   it('when a listener throws then the others still get the event and the error is logged', () => {
     const logger = new MemoryLogger();
     const hub = new EventHub(logger);
