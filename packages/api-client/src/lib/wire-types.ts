@@ -229,20 +229,12 @@ export interface LockoutHoldWire {
  * own fields are the hold that ends last (a condition ranks above any instant); the scope is locked
  * until every hold in `holds` has ended too.
  */
-export interface LockoutWire {
+export interface LockoutWire extends LockoutHoldWire {
   /** `<accountId>:account` or `<accountId>:symbol:<SYMBOL>`. */
   readonly id: string;
   readonly accountId: AccountId;
   readonly scope: 'account' | 'symbol';
   readonly symbol: string | null;
-  readonly ruleId: string;
-  readonly instanceId: string;
-  readonly code: string;
-  readonly reason: string;
-  readonly startedAt: IsoInstant;
-  /** The instant it ends, or null when a condition ends it. */
-  readonly endsAt: IsoInstant | null;
-  readonly endCondition: LockoutCondition | null;
   /**
    * The other holds on this scope, latest end first (empty when there are none). Riskd always
    * sends it; it is optional so that lockouts written by an older daemon still read.

@@ -206,7 +206,8 @@ export const ROUND_TRIP_SCHEMA = closedObject({
   maxSize: integer({ minimum: 1 }),
 });
 
-export const LOCKOUT_HOLD_SCHEMA = closedObject({
+/** What a lockout and each of its holds say: who asked, why, since when and until when. */
+const LOCKOUT_HOLD_PROPERTIES = {
   ruleId: text(),
   instanceId: text(),
   code: text(),
@@ -214,20 +215,16 @@ export const LOCKOUT_HOLD_SCHEMA = closedObject({
   startedAt: instant(),
   endsAt: nullable(instant('The instant it ends; null when a condition ends it.')),
   endCondition: nullable(stringEnum(LOCKOUT_CONDITION_VALUES)),
-});
+};
+
+export const LOCKOUT_HOLD_SCHEMA = closedObject(LOCKOUT_HOLD_PROPERTIES);
 
 const LOCKOUT_PROPERTIES = {
   id: text({ description: '`<accountId>:account` or `<accountId>:symbol:<SYMBOL>`.' }),
   accountId,
   scope: stringEnum(['account', 'symbol']),
   symbol: nullable(text()),
-  ruleId: text(),
-  instanceId: text(),
-  code: text(),
-  reason: text(),
-  startedAt: instant(),
-  endsAt: nullable(instant('The instant it ends; null when a condition ends it.')),
-  endCondition: nullable(stringEnum(LOCKOUT_CONDITION_VALUES)),
+  ...LOCKOUT_HOLD_PROPERTIES,
   holds: arrayOf(LOCKOUT_HOLD_SCHEMA, {
     description:
       'The other holds on this scope, latest end first: the scope is locked until every one has ended too.',
