@@ -498,36 +498,29 @@ export class DaemonControlPlane implements ControlPlane {
     return sessionsOf(await this.daemon.storage.clockJournal.list({ limit: 1000 }));
   }
 
-  async clockIn(input: ClockRequest, actor: Actor): Promise<ClockResponse> {
-    const open = (await this.sessions()).at(-1);
-    if (open && open.clockedOutAt === null) throw new ControlPlaneError('CONFLICT', 'already clocked in');
-    const event = await this.daemon.storage.clockJournal.append({
-      kind: 'in',
-      ...(input.note ? { note: input.note } : {}),
-    });
-    this.daemon.tee.append({
-      at: event.at,
-      kind: 'system',
-      code: 'CLOCK_IN',
-      reason: `clocked in by ${actorName(actor)}`,
-      data: { note: input.note ?? null },
-    });
-    const session = (await this.sessions()).at(-1) as WorkSessionWire;
-    return { session };
+  clockIn(input: ClockRequest, actor: Actor): Promise<ClockResponse> {
+    return this.clock('in', input, actor);
   }
 
-  async clockOut(input: ClockRequest, actor: Actor): Promise<ClockResponse> {
+  clockOut(input: ClockRequest, actor: Actor): Promise<ClockResponse> {
+    return this.clock('out', input, actor);
+  }
+
+  /** Appends a clock-in or clock-out to the journal (in, then out, alternately) and audits it. */
+  private async clock(kind: 'in' | 'out', input: ClockRequest, actor: Actor): Promise<ClockResponse> {
     const open = (await this.sessions()).at(-1);
-    if (!open || open.clockedOutAt !== null) throw new ControlPlaneError('CONFLICT', 'not clocked in');
+    const clockedIn = open !== undefined && open.clockedOutAt === null;
+    if (kind === 'in' && clockedIn) throw new ControlPlaneError('CONFLICT', 'already clocked in');
+    if (kind === 'out' && !clockedIn) throw new ControlPlaneError('CONFLICT', 'not clocked in');
     const event = await this.daemon.storage.clockJournal.append({
-      kind: 'out',
+      kind,
       ...(input.note ? { note: input.note } : {}),
     });
     this.daemon.tee.append({
       at: event.at,
       kind: 'system',
-      code: 'CLOCK_OUT',
-      reason: `clocked out by ${actorName(actor)}`,
+      code: kind === 'in' ? 'CLOCK_IN' : 'CLOCK_OUT',
+      reason: `clocked ${kind} by ${actorName(actor)}`,
       data: { note: input.note ?? null },
     });
     const session = (await this.sessions()).at(-1) as WorkSessionWire;
