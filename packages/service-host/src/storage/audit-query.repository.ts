@@ -1,24 +1,11 @@
-import type { AccountId, AuditKind, AuditTimings, ContractId, Instant } from '@riskd/core-engine';
+import type { AccountId, AuditEntry, AuditKind, AuditTimings, ContractId, Instant } from '@riskd/core-engine';
 import type { AuditEntry as AuditRow, Prisma } from './generated/prisma/client.js';
 import type { PrismaService } from './prisma.service.js';
 import { pageSize, parseJson } from './repository.types.js';
 
-/** One audit row as the API shows it (absent fields are left out). */
-export interface AuditRecordView {
+/** One audit row as the API shows it: the entry as appended (absent fields left out), its sequence number and hash. */
+export interface AuditRecordView extends AuditEntry {
   readonly seq: number;
-  readonly at: Instant;
-  readonly kind: AuditKind;
-  readonly accountId?: AccountId;
-  readonly contractId?: ContractId;
-  readonly ruleId?: string;
-  readonly instanceId?: string;
-  readonly code?: string;
-  readonly reason?: string;
-  readonly mode?: 'enforce' | 'alert-only' | 'dry-run';
-  readonly idempotencyKey?: string;
-  readonly event?: unknown;
-  readonly timings?: AuditTimings;
-  readonly data?: unknown;
   readonly hash: string;
 }
 
