@@ -237,4 +237,27 @@ describe('riskd notify test', () => {
     ]);
     expect(telegram.delivered.at(-1)?.text).toMatch(/test/i);
   });
+
+  it('when the config is invalid then each problem is named with its path and nothing is sent', async () => {
+    const { discord, telegram } = await chatServers();
+    desk = new DaemonDesk();
+    desk.writeConfig(
+      chatConfig(discord, telegram, {
+        notifications: {
+          discord: [{ id: 'desk', webhookUrl: 'not a url' }],
+          telegram: [{ id: 'phone', botToken: telegram.botToken, chatId: 'nobody', apiBaseUrl: 'ftp://x' }],
+        },
+      }),
+    );
+    const { code, io } = await runCli(['notify', 'test', '--config', desk.configPath]);
+    expect(code).toBe(1);
+    const err = io.stderrText();
+    expect(err).toContain('riskd notify test');
+    expect(err).toContain('notifications.discord[0].webhookUrl');
+    expect(err).toContain('notifications.telegram[0].chatId');
+    expect(err).toContain('notifications.telegram[0].apiBaseUrl');
+    expect(io.stdoutText()).toBe('');
+    expect(discord.requests).toEqual([]);
+    expect(telegram.requests).toEqual([]);
+  });
 });
